@@ -1,0 +1,1 @@
+"""The shared Excel workbook: the contract between pipeline, testers, client and integrators."""

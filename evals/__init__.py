@@ -1,0 +1,1 @@
+"""Scoring runs against people's labels: matching, metrics, agreement, reports."""

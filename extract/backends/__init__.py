@@ -1,0 +1,48 @@
+"""Backends by name: the CLI, the tests and the fakes all go through this registry."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+from extract.backends.base import Backend, BackendOptions, Extraction, Usage
+from extract.errors import InputError
+
+Factory = Callable[[BackendOptions], Backend]
+_REGISTRY: dict[str, Factory] = {}
+
+__all__ = ["Backend", "BackendOptions", "Extraction", "Usage", "backend_named", "register"]
+
+
+def register(name: str, factory: Factory) -> None:
+    _REGISTRY[name] = factory
+
+
+def _builtin() -> None:
+    from extract.backends.rules import RulesBackend
+
+    register("rules", RulesBackend)
+    try:
+        from extract.backends.anthropic import AnthropicBackend
+    except ImportError:  # the module arrives with the Claude backend
+        return
+    register("anthropic", AnthropicBackend)
+
+
+def chosen_backend_name(requested: str) -> tuple[str, str]:
+    """The backend to use for ``--backend``, and one line saying why when it was chosen."""
+    if requested != "auto":
+        return requested, ""
+    if os.environ.get("ANTHROPIC_API_KEY"):
+        return "anthropic", "backend: anthropic (ANTHROPIC_API_KEY is set)"
+    return "rules", "backend: rules (offline; set ANTHROPIC_API_KEY to use Claude)"
+
+
+def backend_named(name: str, options: BackendOptions) -> Backend:
+    if not _REGISTRY:
+        _builtin()
+    factory = _REGISTRY.get(name)
+    if factory is None:
+        known = ", ".join(sorted(_REGISTRY))
+        raise InputError(f"unknown backend {name!r}: use auto, {known}")
+    return factory(options)

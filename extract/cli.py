@@ -1,0 +1,57 @@
+"""The `extract` command line: the only place errors become one-line messages and exit codes."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from contract.workbook import WorkbookRefused
+from extract.errors import ExtractError
+from schemas import SchemaNotFound
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# Each command lives in its own module under extract/commands and registers itself here.
+COMMAND_MODULES = ("run", "inspect", "schemas")
+
+USER_ERRORS = (ExtractError, SchemaNotFound, WorkbookRefused)
+
+
+class Cli(click.Group):
+    """Turns the project's typed errors into one clear line and exit code 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except USER_ERRORS as error:
+            raise click.ClickException(str(error)) from error
+
+
+def workbook_option(function: F) -> F:
+    """``--workbook``, shared by every command that reads or writes the contract."""
+    return click.option(
+        "--workbook",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=Path("contract.xlsx"),
+        show_default=True,
+        help="The contract workbook; its run store (.db) lives beside it.",
+    )(function)
+
+
+@click.group(cls=Cli, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="pdf-extract")
+def cli() -> None:
+    """Extract cited, checked data from PDFs into a shared workbook, and score it."""
+
+
+for _name in COMMAND_MODULES:
+    _module = importlib.import_module(f"extract.commands.{_name}")
+    cli.add_command(_module.command)
+
+
+def main() -> None:
+    cli(prog_name="extract")

@@ -1,0 +1,94 @@
+"""`extract run FOLDER`: the batch job, with a progress bar and a short summary."""
+
+from __future__ import annotations
+
+import getpass
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from extract.backends import BackendOptions
+from extract.backends import chosen_backend_name as backend_choice
+from extract.cli import workbook_option
+from extract.documents import folder_documents
+from extract.run import DocumentOutcome, RunOptions, RunSummary, execute
+
+
+@click.command("run")
+@click.argument("folder", type=click.Path(path_type=Path))
+@workbook_option
+@click.option("--schema", default="invoice", show_default=True, help="Name or FILE.py:Model.")
+@click.option(
+    "--backend",
+    type=click.Choice(["auto", "anthropic", "rules"]),
+    default="auto",
+    show_default=True,
+    help="auto: anthropic when ANTHROPIC_API_KEY is set, else rules.",
+)
+@click.option("--model", default=None, help="Model name for the anthropic backend.")
+@click.option("--fallback-model", default=None, help="Retry a failed document once on this model.")
+@click.option("--concurrency", default=8, show_default=True, type=click.IntRange(1, 256))
+@click.option("--force", is_flag=True, help="Ignore the cache: extract every document again.")
+@click.option("--limit", type=click.IntRange(1), default=None, help="Only the first N PDFs.")
+@click.option("--user", default=None, help="Operator name, hashed into request metadata.")
+def command(
+    folder: Path,
+    workbook: Path,
+    schema: str,
+    backend: str,
+    model: str | None,
+    fallback_model: str | None,
+    concurrency: int,
+    force: bool,
+    limit: int | None,
+    user: str | None,
+) -> None:
+    """Extract every PDF in FOLDER into the workbook; bad PDFs get a status, the run goes on."""
+    console = Console(stderr=True, soft_wrap=True)
+    name, why = backend_choice(backend)
+    if why:
+        console.print(why)
+    options = RunOptions(
+        folder=folder,
+        workbook=workbook,
+        schema=schema,
+        backend=name,
+        backend_options=BackendOptions(
+            model=model, fallback_model=fallback_model, user=user or getpass.getuser()
+        ),
+        concurrency=concurrency,
+        force=force,
+        limit=limit,
+    )
+    total = len(folder_documents(folder, limit))
+    with Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("extracting", total=total)
+
+        def advance(outcome: DocumentOutcome) -> None:
+            progress.update(task, advance=1, description=outcome.file[:40])
+
+        summary = execute(options, advance)
+    print_summary(console, summary)
+
+
+def print_summary(console: Console, summary: RunSummary) -> None:
+    failed = summary.failed
+    console.print(
+        f"run {summary.run_id} ({summary.backend}): {len(summary.outcomes)} documents,"
+        f" {summary.ok} ok, {len(failed)} failed, {summary.cached} from cache;"
+        f" {summary.fields_found} fields found"
+    )
+    for outcome in failed:
+        console.print(
+            f"  [red]{outcome.status}[/] {outcome.file}: {outcome.error}", highlight=False
+        )
+    console.print(f"workbook: {summary.workbook.resolve()}")

@@ -1,0 +1,266 @@
+"""One run: documents -> parsed pages -> backend -> verified values -> store -> workbook.
+
+This module wires the stages together and does nothing else. Each document is committed
+to the store as soon as it is done, so a killed run resumes from the cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from contract.sheets import Source, Status
+from contract.update import write_run
+from contract.workbook import WorkbookRefused, load_contract, refuse_if_open
+from extract.backends import Backend, BackendOptions, backend_named
+from extract.documents import Document, folder_documents, split_of
+from extract.errors import ExtractError, WorkbookError
+from extract.grounding import arithmetic_warnings, grounded_values
+from extract.pdf import ParsedDocument, parsed_document
+from extract.store import Store
+from schemas import schema_named
+from schemas.base import field_values, schema_hash
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    folder: Path
+    workbook: Path = Path("contract.xlsx")
+    schema: str = "invoice"
+    backend: str = "rules"
+    backend_options: BackendOptions = field(default_factory=BackendOptions)
+    concurrency: int = 4
+    force: bool = False
+    limit: int | None = None
+
+
+@dataclass
+class DocumentOutcome:
+    """What the workbook and store get for one document: a status and its values."""
+
+    doc_id: str
+    file: str
+    sha256: str
+    status: str
+    error: str = ""
+    pages: int = 0
+    cached: bool = False
+    source: str = Source.MODEL
+    values: list[dict[str, Any]] = field(default_factory=list)
+
+    def document_row(self) -> dict[str, Any]:
+        return {
+            "doc_id": self.doc_id,
+            "file": self.file,
+            "sha256": self.sha256,
+            "pages": self.pages,
+            "status": self.status,
+            "error": self.error,
+            "cached": int(self.cached),
+            "source": self.source,
+        }
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    backend: str
+    model: str
+    workbook: Path
+    outcomes: list[DocumentOutcome] = field(default_factory=list)
+
+    @property
+    def ok(self) -> int:
+        return sum(o.status == Status.OK for o in self.outcomes)
+
+    @property
+    def failed(self) -> list[DocumentOutcome]:
+        return [o for o in self.outcomes if o.status != Status.OK]
+
+    @property
+    def cached(self) -> int:
+        return sum(o.cached for o in self.outcomes)
+
+    @property
+    def fields_found(self) -> int:
+        return sum(v["value"] is not None for o in self.outcomes for v in o.values)
+
+
+def new_run_id() -> str:
+    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(2)
+
+
+def cache_key(document: Document, schema: type[BaseModel], backend: Backend) -> str:
+    """Same PDF bytes, schema, prompt and model: the same answer, so no second request."""
+    parts = [
+        document.sha256,
+        schema_hash(schema),
+        backend.name,
+        backend.model,
+        backend.prompt_version,
+    ]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+class Pipeline:
+    """The stages for one run, shared by every worker thread."""
+
+    def __init__(
+        self, schema: type[BaseModel], backend: Backend, store: Store, force: bool
+    ) -> None:
+        self.schema = schema
+        self.backend = backend
+        self.store = store
+        self.force = force
+
+    def outcome(self, document: Document) -> DocumentOutcome:
+        """Never raises: every failure becomes a status and an error on the document."""
+        key = cache_key(document, self.schema, self.backend)
+        cached = None if self.force else self.store.cached_extraction(key)
+        if cached is not None:
+            return _from_cache(document, cached)
+        parsed = parsed_document(document)
+        if not parsed.ok and not (parsed.status == Status.NO_TEXT and self.backend.reads_scans):
+            return _failed(document, parsed.status, parsed.error, len(parsed.pages))
+        try:
+            extraction = self.backend.extract(parsed, self.schema)
+        except ExtractError as error:
+            return _failed(document, Status.FAILED, str(error), len(parsed.pages))
+        except Exception as error:  # a backend bug must not stop the run; the message says which
+            message = f"{type(error).__name__}: {error}"
+            return _failed(document, Status.FAILED, message, len(parsed.pages))
+        outcome = _verified(parsed, extraction.result, extraction.source)
+        self.store.cache_extraction(
+            key,
+            document.doc_id,
+            self.backend.name,
+            self.backend.model,
+            extraction.source,
+            {"outcome": outcome.document_row(), "values": outcome.values},
+            vars(extraction.usage),
+        )
+        return outcome
+
+
+def _failed(document: Document, status: str, error: str, pages: int = 0) -> DocumentOutcome:
+    return DocumentOutcome(
+        doc_id=document.doc_id,
+        file=document.file,
+        sha256=document.sha256,
+        status=status,
+        error=error,
+        pages=pages,
+    )
+
+
+def _verified(parsed: ParsedDocument, result: BaseModel, source: str) -> DocumentOutcome:
+    values = field_values(result)
+    warnings = arithmetic_warnings(type(result), values)
+    rows = [
+        {
+            "doc_id": parsed.doc_id,
+            "field": checked.value.field,
+            "item": checked.value.item,
+            "value": checked.value.value,
+            "page": checked.value.page,
+            "quote": checked.value.quote,
+            "grounded": None if checked.grounded is None else int(checked.grounded),
+            "kind": checked.value.kind,
+            "source": source,
+        }
+        for checked in grounded_values(parsed, values)
+    ]
+    return DocumentOutcome(
+        doc_id=parsed.doc_id,
+        file=parsed.file,
+        sha256=parsed.sha256,
+        status=Status.OK,
+        error="; ".join(warnings),
+        pages=len(parsed.pages),
+        source=source,
+        values=rows,
+    )
+
+
+def _from_cache(document: Document, cached: dict[str, Any]) -> DocumentOutcome:
+    saved = cached["result"]["outcome"]
+    return DocumentOutcome(
+        doc_id=document.doc_id,
+        file=document.file,  # the same bytes may have been renamed since
+        sha256=document.sha256,
+        status=saved["status"],
+        error=saved["error"],
+        pages=saved["pages"],
+        cached=True,
+        source=saved["source"],
+        values=[{**value, "doc_id": document.doc_id} for value in cached["result"]["values"]],
+    )
+
+
+def outcomes_in_order(
+    documents: list[Document], work: Callable[[Document], DocumentOutcome], concurrency: int
+) -> Iterator[DocumentOutcome]:
+    """Outcomes as they finish, with at most ``concurrency`` documents in flight."""
+    pending: set[Future[DocumentOutcome]] = set()
+    queue = iter(documents)
+    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+        for document in queue:
+            pending.add(pool.submit(work, document))
+            if len(pending) >= concurrency:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                yield from (future.result() for future in done)
+        for future in pending:
+            yield future.result()
+
+
+def _document_rows(documents: list[dict[str, Any]], run_id: str) -> list[dict[str, Any]]:
+    return [{**row, "split": split_of(row["doc_id"]), "last_run": run_id} for row in documents]
+
+
+def execute(
+    options: RunOptions, on_document: Callable[[DocumentOutcome], None] | None = None
+) -> RunSummary:
+    """Run the whole pipeline over a folder and update the workbook; returns the summary."""
+    documents = folder_documents(options.folder, options.limit)
+    schema = schema_named(options.schema)
+    try:
+        refuse_if_open(options.workbook)
+        load_contract(options.workbook)  # refuse a corrupt or foreign workbook before any work
+    except WorkbookRefused as error:
+        raise WorkbookError(str(error)) from error
+    backend = backend_named(options.backend, options.backend_options)
+    store = Store.beside(options.workbook)
+    run_id = new_run_id()
+    store.start_run(run_id, backend.name, backend.model, options.schema, str(options.folder))
+    summary = RunSummary(run_id, backend.name, backend.model, options.workbook)
+    pipeline = Pipeline(schema, backend, store, options.force)
+    lock = threading.Lock()
+    try:
+        for outcome in outcomes_in_order(documents, pipeline.outcome, options.concurrency):
+            with lock:
+                store.record_document(run_id, outcome.document_row(), outcome.values)
+                summary.outcomes.append(outcome)
+            if on_document is not None:
+                on_document(outcome)
+        store.finish_run(run_id)
+        try:
+            write_run(
+                options.workbook,
+                _document_rows(store.run_documents(run_id), run_id),
+                store.run_values(run_id),
+                store.runs(),
+            )
+        except WorkbookRefused as error:
+            raise WorkbookError(str(error)) from error
+    finally:
+        store.close()
+    return summary

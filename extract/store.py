@@ -1,0 +1,268 @@
+"""The run store: one SQLite file beside the workbook, the pipeline's system of record.
+
+It holds the extraction cache, every request sent to a provider, and every run's values,
+so that any two runs can be compared. Each document is committed as it finishes, so a
+killed run loses at most the documents in flight. Migrations are an ordered list of small
+functions; the schema version is SQLite's user_version.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+Migration = Callable[[sqlite3.Connection], None]
+
+
+def _statements(db: sqlite3.Connection, script: str) -> None:
+    """Each statement on its own: executescript would commit the migration's transaction."""
+    for statement in script.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+def _m001_core(db: sqlite3.Connection) -> None:
+    _statements(
+        db,
+        """
+        CREATE TABLE runs (
+            run_id TEXT PRIMARY KEY, started TEXT, finished TEXT, backend TEXT, model TEXT,
+            schema TEXT, docs INTEGER DEFAULT 0, ok INTEGER DEFAULT 0, failed INTEGER DEFAULT 0,
+            cached INTEGER DEFAULT 0, input_tokens INTEGER DEFAULT 0,
+            output_tokens INTEGER DEFAULT 0, cost_usd REAL DEFAULT 0,
+            accuracy REAL, hallucination_rate REAL, folder TEXT
+        );
+        CREATE TABLE run_documents (
+            run_id TEXT NOT NULL, doc_id TEXT NOT NULL, file TEXT, sha256 TEXT, pages INTEGER,
+            status TEXT, error TEXT, cached INTEGER DEFAULT 0, source TEXT,
+            PRIMARY KEY (run_id, doc_id)
+        );
+        CREATE TABLE run_values (
+            run_id TEXT NOT NULL, doc_id TEXT NOT NULL, field TEXT NOT NULL, item INTEGER,
+            value TEXT, page INTEGER, quote TEXT, grounded INTEGER, kind TEXT, source TEXT
+        );
+        CREATE INDEX run_values_by_run ON run_values (run_id, doc_id);
+        CREATE TABLE extraction_cache (
+            key TEXT PRIMARY KEY, doc_id TEXT, backend TEXT, model TEXT, source TEXT,
+            result_json TEXT NOT NULL, usage_json TEXT, created TEXT
+        );
+        CREATE TABLE requests (
+            id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT, doc_id TEXT, model TEXT,
+            attempt INTEGER, started TEXT, latency_ms REAL, input_tokens INTEGER,
+            output_tokens INTEGER, cache_read_tokens INTEGER, cache_write_tokens INTEGER,
+            cost_usd REAL, stop_reason TEXT, error TEXT
+        );
+        """,
+    )
+
+
+MIGRATIONS: list[Migration] = [_m001_core]
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    """One request to a provider, as logged: never the key, never the document text."""
+
+    run_id: str
+    doc_id: str
+    model: str
+    attempt: int
+    started: str
+    latency_ms: float
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    cost_usd: float = 0.0
+    stop_reason: str = ""
+    error: str = ""
+
+
+class Store:
+    """A thin, typed layer over the SQLite file; safe to share between threads."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute("PRAGMA busy_timeout=10000")
+        self._lock = threading.RLock()
+        self._migrate()
+
+    @classmethod
+    def beside(cls, workbook: Path) -> Store:
+        """The store that belongs to a workbook: contract.xlsx -> contract.db."""
+        return cls(workbook.with_suffix(".db"))
+
+    def _migrate(self) -> None:
+        version = int(self.db.execute("PRAGMA user_version").fetchone()[0])
+        for number, migration in enumerate(MIGRATIONS[version:], start=version + 1):
+            with self.transaction():
+                migration(self.db)
+                self.db.execute(f"PRAGMA user_version={number}")
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+
+    def close(self) -> None:
+        self.db.close()
+
+    # runs -----------------------------------------------------------------------------
+
+    def start_run(self, run_id: str, backend: str, model: str, schema: str, folder: str) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO runs (run_id, started, backend, model, schema, folder)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (run_id, now(), backend, model, schema, folder),
+            )
+
+    def finish_run(self, run_id: str) -> None:
+        """Totals come from what was recorded, so they are right even after a resume."""
+        with self.transaction() as db:
+            db.execute(
+                """
+                UPDATE runs SET finished = ?,
+                  docs = (SELECT COUNT(*) FROM run_documents WHERE run_id = runs.run_id),
+                  ok = (SELECT COUNT(*) FROM run_documents
+                        WHERE run_id = runs.run_id AND status = 'ok'),
+                  failed = (SELECT COUNT(*) FROM run_documents
+                            WHERE run_id = runs.run_id AND status != 'ok'),
+                  cached = (SELECT COUNT(*) FROM run_documents
+                            WHERE run_id = runs.run_id AND cached = 1),
+                  input_tokens = (SELECT COALESCE(SUM(input_tokens), 0) FROM requests
+                                  WHERE run_id = runs.run_id),
+                  output_tokens = (SELECT COALESCE(SUM(output_tokens), 0) FROM requests
+                                   WHERE run_id = runs.run_id),
+                  cost_usd = (SELECT COALESCE(SUM(cost_usd), 0) FROM requests
+                              WHERE run_id = runs.run_id)
+                WHERE run_id = ?
+                """,
+                (now(), run_id),
+            )
+
+    def set_run_scores(
+        self, run_id: str, accuracy: float | None, hallucination: float | None
+    ) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE runs SET accuracy = ?, hallucination_rate = ? WHERE run_id = ?",
+                (accuracy, hallucination, run_id),
+            )
+
+    def runs(self) -> list[dict[str, Any]]:
+        return [dict(row) for row in self.db.execute("SELECT * FROM runs ORDER BY started, run_id")]
+
+    def latest_run_id(self) -> str | None:
+        row = self.db.execute(
+            "SELECT run_id FROM runs WHERE finished IS NOT NULL ORDER BY finished DESC, run_id DESC"
+        ).fetchone()
+        return str(row[0]) if row else None
+
+    # documents and values ----------------------------------------------------------------
+
+    def record_document(
+        self,
+        run_id: str,
+        document: dict[str, Any],
+        values: Sequence[dict[str, Any]],
+    ) -> None:
+        """One document's outcome and values, in one transaction: all or nothing."""
+        with self.transaction() as db:
+            db.execute(
+                "DELETE FROM run_values WHERE run_id = ? AND doc_id = ?",
+                (run_id, document["doc_id"]),
+            )
+            db.execute(
+                "INSERT OR REPLACE INTO run_documents"
+                " (run_id, doc_id, file, sha256, pages, status, error, cached, source)"
+                " VALUES (:run_id, :doc_id, :file, :sha256, :pages, :status, :error, :cached,"
+                " :source)",
+                {"run_id": run_id, **document},
+            )
+            db.executemany(
+                "INSERT INTO run_values"
+                " (run_id, doc_id, field, item, value, page, quote, grounded, kind, source)"
+                " VALUES (:run_id, :doc_id, :field, :item, :value, :page, :quote, :grounded,"
+                " :kind, :source)",
+                [{"run_id": run_id, **value} for value in values],
+            )
+
+    def run_documents(self, run_id: str) -> list[dict[str, Any]]:
+        rows = self.db.execute(
+            "SELECT * FROM run_documents WHERE run_id = ? ORDER BY file, doc_id", (run_id,)
+        )
+        return [dict(row) for row in rows]
+
+    def run_values(self, run_id: str) -> list[dict[str, Any]]:
+        rows = self.db.execute(
+            "SELECT v.*, d.file FROM run_values v JOIN run_documents d"
+            " ON d.run_id = v.run_id AND d.doc_id = v.doc_id"
+            " WHERE v.run_id = ? ORDER BY d.file, v.doc_id, v.rowid",
+            (run_id,),
+        )
+        return [dict(row) for row in rows]
+
+    # cache and request log ---------------------------------------------------------------
+
+    def cached_extraction(self, key: str) -> dict[str, Any] | None:
+        row = self.db.execute("SELECT * FROM extraction_cache WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            return None
+        entry = dict(row)
+        entry["result"] = json.loads(entry.pop("result_json"))
+        entry["usage"] = json.loads(entry.pop("usage_json") or "{}")
+        return entry
+
+    def cache_extraction(
+        self,
+        key: str,
+        doc_id: str,
+        backend: str,
+        model: str,
+        source: str,
+        result: dict[str, Any],
+        usage: dict[str, Any],
+    ) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO extraction_cache"
+                " (key, doc_id, backend, model, source, result_json, usage_json, created)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (key, doc_id, backend, model, source, json.dumps(result), json.dumps(usage), now()),
+            )
+
+    def log_request(self, record: RequestRecord) -> None:
+        fields = asdict(record)
+        names = ", ".join(fields)
+        marks = ", ".join(f":{name}" for name in fields)
+        with self.transaction() as db:
+            db.execute(f"INSERT INTO requests ({names}) VALUES ({marks})", fields)
+
+    def requests(self, run_id: str | None = None) -> list[dict[str, Any]]:
+        if run_id is None:
+            rows = self.db.execute("SELECT * FROM requests ORDER BY id")
+        else:
+            rows = self.db.execute("SELECT * FROM requests WHERE run_id = ? ORDER BY id", (run_id,))
+        return [dict(row) for row in rows]

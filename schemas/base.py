@@ -1,0 +1,216 @@
+"""Building blocks of SGR schemas: cited values, field metadata, and the flat view of a result.
+
+A schema is a pydantic model whose field order is the order of reasoning. Every extracted
+value is a ``Cited*`` model (value, page, quote) so that it can be checked against the PDF.
+Field metadata (``json_schema_extra``) carries what an offline backend needs: labels and kind.
+This module imports nothing else of the project, so every stage can depend on it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any, ClassVar, Literal, get_args, get_origin
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.fields import FieldInfo
+
+Kind = Literal["text", "date", "money", "number", "code"]
+KINDS: tuple[Kind, ...] = get_args(Kind)
+
+
+class Cited(BaseModel):
+    """A value with the page and verbatim quote it was read from."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: ClassVar[Kind] = "text"
+
+    value: Any = None
+    page: int | None = Field(default=None, ge=1, description="1-based page number of the quote.")
+    quote: str | None = Field(
+        default=None, description="Verbatim text copied from that page that shows the value."
+    )
+
+
+class CitedText(Cited):
+    kind: ClassVar[Kind] = "text"
+    value: str | None = Field(default=None, description="The text as printed, or null if absent.")
+
+
+class CitedCode(Cited):
+    kind: ClassVar[Kind] = "code"
+    value: str | None = Field(
+        default=None, description="The identifier or code as printed, or null if absent."
+    )
+
+
+class CitedDate(Cited):
+    kind: ClassVar[Kind] = "date"
+    value: date | None = Field(default=None, description="The date in ISO form YYYY-MM-DD.")
+
+
+class CitedMoney(Cited):
+    kind: ClassVar[Kind] = "money"
+    value: Decimal | None = Field(
+        default=None, description="The amount as a plain decimal number, e.g. 1234.50."
+    )
+
+
+class CitedNumber(Cited):
+    kind: ClassVar[Kind] = "number"
+    value: Decimal | None = Field(default=None, description="The number as a plain decimal.")
+
+
+CITED_BY_KIND: dict[Kind, type[Cited]] = {
+    "text": CitedText,
+    "code": CitedCode,
+    "date": CitedDate,
+    "money": CitedMoney,
+    "number": CitedNumber,
+}
+
+
+def cited(
+    description: str, labels: list[str] | None = None, **extra: Any
+) -> Any:  # returns a pydantic FieldInfo; typed Any so it fits any annotation
+    """A field whose metadata lists the printed labels that announce the value."""
+    meta: dict[str, Any] = {"labels": labels or [], **extra}
+    return Field(
+        default_factory=dict, validate_default=True, description=description, json_schema_extra=meta
+    )
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One leaf value field of a schema, as the backends, workbook and evals see it."""
+
+    path: str  # dotted: "total", "line_items.amount"
+    kind: Kind
+    labels: tuple[str, ...]
+    description: str
+    list_field: str | None = None  # "line_items" for a field of a list item
+    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def name(self) -> str:
+        return self.path.rsplit(".", 1)[-1]
+
+
+@dataclass(frozen=True)
+class FieldValue:
+    """One value of a result, flattened: the unit the workbook, grounding and evals share."""
+
+    field: str
+    item: int | None
+    value: str | None  # canonical text: ISO date, plain decimal, or the text itself
+    page: int | None
+    quote: str | None
+    kind: Kind
+
+    @property
+    def key(self) -> tuple[str, int | None]:
+        return (self.field, self.item)
+
+
+def _cited_type(annotation: Any) -> type[Cited] | None:
+    if isinstance(annotation, type) and issubclass(annotation, Cited):
+        return annotation
+    return None
+
+
+def _list_item_model(annotation: Any) -> type[BaseModel] | None:
+    if get_origin(annotation) is list:
+        (inner,) = get_args(annotation)
+        if isinstance(inner, type) and issubclass(inner, BaseModel):
+            return inner
+    return None
+
+
+def _spec(path: str, kind: Kind, info: FieldInfo, list_field: str | None) -> FieldSpec:
+    extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+    labels = extra.get("labels", [])
+    return FieldSpec(
+        path=path,
+        kind=kind,
+        labels=tuple(str(label) for label in labels) if isinstance(labels, list) else (),
+        description=info.description or "",
+        list_field=list_field,
+        extra={k: v for k, v in extra.items() if k != "labels"},
+    )
+
+
+def field_specs(schema: type[BaseModel]) -> list[FieldSpec]:
+    """The schema's value fields in reasoning order; list items' fields as ``list.field``."""
+    specs: list[FieldSpec] = []
+    for name, info in schema.model_fields.items():
+        cited_type = _cited_type(info.annotation)
+        if cited_type is not None:
+            specs.append(_spec(name, cited_type.kind, info, None))
+            continue
+        item_model = _list_item_model(info.annotation)
+        if item_model is None:
+            continue
+        for sub_name, sub_info in item_model.model_fields.items():
+            sub_type = _cited_type(sub_info.annotation)
+            if sub_type is not None:
+                specs.append(_spec(f"{name}.{sub_name}", sub_type.kind, sub_info, name))
+    return specs
+
+
+def canonical(value: Any, kind: Kind = "text") -> str | None:
+    """The text form a value takes in the workbook and store: ISO dates, plain decimals.
+
+    Money keeps two decimals ("1234.50", as printed on invoices); other numbers lose
+    trailing zeros ("2", "1.5").
+    """
+    if value is None:
+        return None
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        if kind == "money" and value.as_tuple().exponent in (0, -1, -2):
+            return f"{value:.2f}"
+        text = format(value, "f")
+        if "." in text:
+            text = text.rstrip("0").rstrip(".") or "0"
+        return text
+    text = str(value).strip()
+    return text or None
+
+
+def _flat(cited_value: Cited, path: str, item: int | None) -> FieldValue:
+    return FieldValue(
+        field=path,
+        item=item,
+        value=canonical(cited_value.value, cited_value.kind),
+        page=cited_value.page,
+        quote=cited_value.quote,
+        kind=cited_value.kind,
+    )
+
+
+def field_values(result: BaseModel) -> list[FieldValue]:
+    """Every cited value of a result, flattened to (field, item) rows in schema order."""
+    rows: list[FieldValue] = []
+    for name in type(result).model_fields:
+        attr = getattr(result, name)
+        if isinstance(attr, Cited):
+            rows.append(_flat(attr, name, None))
+        elif isinstance(attr, list):
+            for index, entry in enumerate(attr, start=1):
+                if not isinstance(entry, BaseModel):
+                    continue
+                for sub_name in type(entry).model_fields:
+                    sub = getattr(entry, sub_name)
+                    if isinstance(sub, Cited):
+                        rows.append(_flat(sub, f"{name}.{sub_name}", index))
+    return rows
+
+
+def schema_hash(schema: type[BaseModel]) -> str:
+    """Changes whenever the JSON schema (fields, descriptions, metadata) changes: a cache key."""
+    text = json.dumps(schema.model_json_schema(), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
