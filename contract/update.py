@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from contract.merge import final_rows, merged_ground_truth
-from contract.sheets import CORRECTIONS, DOCUMENTS, EXTRACTIONS, FINAL, GROUND_TRUTH, RUNS
+from contract.sheets import CORRECTIONS, DOCUMENTS, EXTRACTIONS, FINAL, GROUND_TRUTH, RUNS, SCORES
 from contract.workbook import Row, load_contract, save_contract
 
 
@@ -43,5 +43,13 @@ def write_run(path: Path, documents: list[Row], values: list[Row], runs: list[Ro
     contract.rows[FINAL.name] = final_rows(
         extractions, ground_truth, contract.sheet(CORRECTIONS.name)
     )
+    contract.rows[RUNS.name] = runs
+    save_contract(path, contract)
+
+
+def write_scores(path: Path, scores: list[Row], runs: list[Row]) -> None:
+    """Replace the scores and runs sheets after a scoring; everything else stays as it is."""
+    contract = load_contract(path)
+    contract.rows[SCORES.name] = scores
     contract.rows[RUNS.name] = runs
     save_contract(path, contract)

@@ -63,7 +63,47 @@ def _m001_core(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Migration] = [_m001_core]
+def _m002_parse_cache(db: sqlite3.Connection) -> None:
+    """Parsed pages by PDF content, so an unchanged PDF is never parsed twice."""
+    _statements(
+        db,
+        """
+        CREATE TABLE parse_cache (
+            sha256 TEXT NOT NULL, parser TEXT NOT NULL, pages_blob BLOB NOT NULL,
+            status TEXT, error TEXT, created TEXT, PRIMARY KEY (sha256, parser)
+        )
+        """,
+    )
+
+
+def _m003_scorings(db: sqlite3.Connection) -> None:
+    """Every scoring of a run, so the team sees how often the holdout was looked at."""
+    _statements(
+        db,
+        """
+        CREATE TABLE scorings (
+            id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT, split TEXT, against TEXT,
+            labeled INTEGER, accuracy REAL, hallucination_rate REAL, omission_rate REAL,
+            created TEXT
+        )
+        """,
+    )
+
+
+def _m004_batches(db: sqlite3.Connection) -> None:
+    """Provider batches in flight, so a killed run resumes a batch instead of paying twice."""
+    _statements(
+        db,
+        """
+        CREATE TABLE batches (
+            batch_id TEXT PRIMARY KEY, run_id TEXT, model TEXT, status TEXT,
+            requests_json TEXT, created TEXT, finished TEXT
+        )
+        """,
+    )
+
+
+MIGRATIONS: list[Migration] = [_m001_core, _m002_parse_cache, _m003_scorings, _m004_batches]
 
 
 def now() -> str:
