@@ -14,6 +14,7 @@ from extract.backends import chosen_backend_name as backend_choice
 from extract.cli import workbook_option
 from extract.documents import folder_documents
 from extract.run import DocumentOutcome, RunOptions, RunSummary, execute
+from schemas import schema_named
 
 
 @click.command("run")
@@ -47,6 +48,8 @@ def command(
 ) -> None:
     """Extract every PDF in FOLDER into the workbook; bad PDFs get a status, the run goes on."""
     console = Console(stderr=True, soft_wrap=True)
+    total = len(folder_documents(folder, limit))  # bad folder or schema: fail before any output
+    schema_named(schema)
     name, why = backend_choice(backend)
     if why:
         console.print(why)
@@ -62,7 +65,6 @@ def command(
         force=force,
         limit=limit,
     )
-    total = len(folder_documents(folder, limit))
     with Progress(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),

@@ -1,0 +1,156 @@
+"""The vertical slice, as a new user runs it: `extract run samples/pdfs` fills the workbook."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner, Result
+from openpyxl import load_workbook
+
+from contract.sheets import SHEETS, Status
+from extract.cli import cli
+from extract.documents import Document, file_sha256
+from extract.grounding import quote_on_page
+from extract.pdf import parsed_document
+from schemas.values import same_value
+from tests.conftest import TRUTH
+
+KEY_FIELDS = {"invoice_number": "code", "issue_date": "date", "currency": "code", "total": "money"}
+
+
+def run(folder: Path, workbook: Path) -> Result:
+    result = CliRunner().invoke(
+        cli, ["run", str(folder), "--workbook", str(workbook), "--backend", "rules"]
+    )
+    assert result.exit_code == 0, result.output
+    return result
+
+
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Result]:
+    root = tmp_path_factory.mktemp("slice")
+    folder = root / "pdfs"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "samples" / "pdfs", folder)
+    workbook = root / "contract.xlsx"
+    return folder, workbook, run(folder, workbook)
+
+
+def sheets(workbook: Path) -> dict[str, pd.DataFrame]:
+    return pd.read_excel(workbook, sheet_name=None)
+
+
+def test_every_pdf_has_a_document_row(first_run: tuple[Path, Path, Result]) -> None:
+    folder, workbook, result = first_run
+    documents = sheets(workbook)["documents"]
+    assert sorted(documents["file"]) == sorted(p.name for p in folder.glob("*.pdf"))
+    status = dict(zip(documents["file"], documents["status"], strict=True))
+    assert status["bad-corrupt.pdf"] == Status.CORRUPT
+    assert status["bad-encrypted.pdf"] == Status.ENCRYPTED
+    assert status["bad-empty.pdf"] == Status.EMPTY
+    assert status["bad-not-a-pdf.pdf"] == Status.NOT_PDF
+    assert status["scan-no-text.pdf"] == Status.NO_TEXT
+    bad = documents[documents["status"] != Status.OK]
+    assert bad["error"].notna().all() and (bad["error"].str.len() > 10).all()
+    assert "5 failed" in result.output and "14 ok" in result.output
+
+
+def test_all_sheets_are_named_tables_with_their_columns(
+    first_run: tuple[Path, Path, Result],
+) -> None:
+    _, workbook, _ = first_run
+    book = load_workbook(workbook)
+    for spec in SHEETS:
+        sheet = book[spec.name]
+        assert spec.name in sheet.tables, f"{spec.name} is not an Excel table"
+        header = [cell.value for cell in sheet[1]]
+        assert header[: len(spec.columns)] == list(spec.columns)
+        assert sheet.freeze_panes == "A2"
+
+
+def truth_of(file: str) -> dict[str, Any] | None:
+    path = TRUTH / f"{Path(file).stem}.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def test_rules_backend_gets_the_key_fields_right(first_run: tuple[Path, Path, Result]) -> None:
+    _, workbook, _ = first_run
+    extractions = sheets(workbook)["extractions"]
+    right: dict[str, int] = dict.fromkeys(KEY_FIELDS, 0)
+    documents = 0
+    for file, rows in extractions.groupby("file"):
+        truth = truth_of(str(file))
+        if truth is None:
+            continue
+        documents += 1
+        values = {row.field: row.value for row in rows.itertuples() if pd.isna(row.item)}
+        for field, kind in KEY_FIELDS.items():
+            found = values.get(field)
+            found = None if pd.isna(found) else str(found)
+            right[field] += same_value(kind, found, truth.get(field))  # type: ignore[arg-type]
+    assert documents == 14
+    assert all(count >= 12 for count in right.values()), right
+
+
+def test_every_value_has_a_page_and_a_quote_on_that_page(
+    first_run: tuple[Path, Path, Result],
+) -> None:
+    folder, workbook, _ = first_run
+    extractions = sheets(workbook)["extractions"]
+    found = extractions[extractions["value"].notna()]
+    assert len(found) > 100
+    parsed = {}
+    for row in found.itertuples():
+        if row.file not in parsed:
+            path = folder / str(row.file)
+            parsed[row.file] = parsed_document(Document(path, file_sha256(path)))
+        page = parsed[row.file].page(int(row.page))
+        assert page is not None and quote_on_page(str(row.quote), page.text), row
+    assert found["grounded"].astype(bool).all()
+
+
+def test_a_second_run_keeps_what_testers_typed(
+    first_run: tuple[Path, Path, Result], tmp_path: Path
+) -> None:
+    folder, original, _ = first_run
+    workbook = tmp_path / "contract.xlsx"
+    shutil.copy(original, workbook)
+    book = load_workbook(workbook)
+    sheet = book["ground_truth"]
+    header = [cell.value for cell in sheet[1]]
+    verdict, expected, tester = (header.index(n) + 1 for n in ("verdict", "expected", "tester"))
+    typed = {}
+    for row in range(2, 8):
+        sheet.cell(row, verdict).value = "wrong"
+        sheet.cell(row, expected).value = f"typed-{row}"
+        sheet.cell(row, tester).value = "ana"
+        typed[(sheet.cell(row, 1).value, sheet.cell(row, 3).value)] = f"typed-{row}"
+    book.save(workbook)
+    run(folder, workbook)
+    truth = sheets(workbook)["ground_truth"]
+    kept = {
+        (r.doc_id, r.field): r.expected for r in truth.itertuples() if isinstance(r.expected, str)
+    }
+    assert kept == typed
+
+
+def test_workbook_opens_in_libreoffice(
+    first_run: tuple[Path, Path, Result], tmp_path: Path
+) -> None:
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.skip("LibreOffice is not installed")
+    _, workbook, _ = first_run
+    done = subprocess.run(
+        [soffice, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(workbook)],
+        capture_output=True,
+        timeout=180,
+        env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
+    )
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "contract.pdf").stat().st_size > 1000
