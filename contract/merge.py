@@ -1,14 +1,24 @@
-"""Merging a run into people's sheets by key (doc_id, field, item), never by row position."""
+"""Merging a run into people's sheets by key (doc_id, field, item), never by row position.
+
+The only cells a run may change in ground_truth are the pipeline's own (file, and
+suggested while nobody has judged it; latest once somebody has). Every other cell,
+every row a person added or sorted, and every extra column stays as typed; a row a
+person deleted stays deleted, because the keys once offered are remembered.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
+from decimal import Decimal
 from typing import Any
 
+from contract.kinds import canonical_text
 from contract.sheets import Key, Source, Verdict
+from schemas.base import Kind
 
 Row = dict[str, Any]
+NO_VALUE = "(no value)"  # latest, when a newer run found nothing where the suggestion had a value
 
 
 def blank(value: Any) -> bool:
@@ -17,43 +27,78 @@ def blank(value: Any) -> bool:
 
 def item_of(value: Any) -> int | None:
     """Items arrive as 1, 1.0, "1", " 1 " or blank from a hand-edited sheet."""
-    if blank(value):
+    if blank(value) or isinstance(value, bool):
         return None
     try:
         return int(float(str(value).strip()))
-    except ValueError:
+    except (ValueError, OverflowError):
         return None
 
 
-def key_of(row: Row) -> Key:
+def doc_id_of(value: Any) -> str:
+    """A doc_id as text, even after Excel turned an all-digit one into a number."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value).zfill(12)
+    return "" if value is None else str(value).strip().lower()
+
+
+def key_of(row: Mapping[str, Any]) -> Key:
     return (
-        str(row.get("doc_id") or "").strip(),
-        str(row.get("field") or "").strip(),
+        doc_id_of(row.get("doc_id")),
+        str(row.get("field") or "").strip().lower(),
         item_of(row.get("item")),
     )
 
 
-def judged(row: Row) -> bool:
+def judged(row: Mapping[str, Any]) -> bool:
     """A row a tester has touched: its suggestion is frozen from then on."""
     return not blank(row.get("verdict")) or not blank(row.get("expected"))
 
 
-def merged_ground_truth(existing: list[Row], extractions: Iterable[Row]) -> list[Row]:
-    """Existing rows kept as typed; new keys appended; unjudged suggestions refreshed."""
+def same_cell(left: Any, right: Any) -> bool:
+    """Equal as a person would read them: 1234.5 == Decimal("1234.50"), "x " == "x"."""
+    if blank(left) or blank(right):
+        return blank(left) and blank(right)
+    numbers = (int, float, Decimal)
+    if isinstance(left, numbers) and isinstance(right, numbers):
+        return abs(Decimal(str(left)) - Decimal(str(right))) < Decimal("0.000001")
+    return str(left).strip() == str(right).strip()
+
+
+def testers_by_doc(rows: Iterable[Row]) -> dict[str, list[str]]:
+    """Who judges each document, in the order they first appear."""
+    testers: dict[str, list[str]] = defaultdict(list)
+    for row in rows:
+        tester = row.get("tester")
+        if not blank(tester):
+            names = testers[key_of(row)[0]]
+            if str(tester).strip() not in names:
+                names.append(str(tester).strip())
+    return testers
+
+
+def merged_ground_truth(
+    existing: list[Row], extractions: Iterable[Row], offered: Collection[Key] = ()
+) -> list[Row]:
+    """People's rows kept as typed, in their order; new keys appended (one row per tester
+    the document is assigned to); keys once offered and since deleted are not re-added."""
     latest: dict[Key, Row] = {}
     for row in extractions:
         latest.setdefault(key_of(row), row)
-    seen: set[Key] = set()
+    present: set[Key] = set()
     merged: list[Row] = []
     for row in existing:
         key = key_of(row)
-        seen.add(key)
+        present.add(key)
         new = latest.get(key)
-        if new is not None and not judged(row):
-            row = {**row, "suggested": new.get("value"), "file": new.get("file", row.get("file"))}
-        merged.append(row)
+        merged.append(row if new is None else _refreshed(row, new))
+    testers = testers_by_doc(existing)
     for key, new in latest.items():
-        if key not in seen:
+        if key in present or key in offered:
+            continue
+        for tester in testers.get(key[0]) or [None]:
             merged.append(
                 {
                     "doc_id": key[0],
@@ -61,12 +106,33 @@ def merged_ground_truth(existing: list[Row], extractions: Iterable[Row]) -> list
                     "field": key[1],
                     "item": key[2],
                     "suggested": new.get("value"),
+                    "tester": tester,
                 }
             )
     return merged
 
 
-def agreed_truth(ground_truth: Iterable[Row]) -> dict[Key, Any]:
+def _refreshed(row: Row, new: Row) -> Row:
+    """An unjudged row follows the model; a judged one keeps its suggestion, shows latest."""
+    value = new.get("value")
+    refreshed = {**row, "file": new.get("file") or row.get("file")}
+    if not judged(row):
+        refreshed["suggested"] = value
+        refreshed.pop("latest", None)
+    elif same_cell(row.get("suggested"), value):
+        refreshed.pop("latest", None)
+    else:
+        refreshed["latest"] = NO_VALUE if blank(value) else value
+    return refreshed
+
+
+def _comparable(value: Any, kind: Kind | None) -> str:
+    return canonical_text(kind, value) or ""
+
+
+def agreed_truth(
+    ground_truth: Iterable[Row], kinds: Mapping[str, Kind] | None = None
+) -> dict[Key, Any]:
     """Per key, the value all testers agree on (correct -> suggested, wrong -> expected)."""
     opinions: dict[Key, set[str]] = defaultdict(set)
     values: dict[Key, Any] = {}
@@ -81,44 +147,43 @@ def agreed_truth(ground_truth: Iterable[Row]) -> dict[Key, Any]:
         else:
             continue
         key = key_of(row)
-        opinions[key].add("" if blank(value) else str(value).strip())
+        if not key[0] or not key[1]:
+            continue
+        opinions[key].add(_comparable(value, (kinds or {}).get(key[1])))
         values[key] = value
     return {key: values[key] for key, seen in opinions.items() if len(seen) == 1}
 
 
 def final_rows(
-    extractions: list[Row], ground_truth: list[Row], corrections: list[Row]
+    extractions: list[Row],
+    ground_truth: list[Row],
+    corrections: list[Row],
+    kinds: Mapping[str, Kind] | None = None,
 ) -> list[Row]:
     """Per key: the client's correction, else the testers' agreed truth, else the model's value."""
     files = {str(row["doc_id"]): row.get("file") for row in extractions}
     rows: dict[Key, Row] = {}
     for row in extractions:
-        rows[key_of(row)] = {
-            **_final(row, row.get("value"), Source.MODEL),
-            "_source": row.get("source"),
-        }
-    for key, value in agreed_truth(ground_truth).items():
-        rows[key] = _final(
-            {"doc_id": key[0], "field": key[1], "item": key[2]}, value, Source.TESTER
-        )
+        source = Source.EMBEDDED_XML if row.get("source") == Source.EMBEDDED_XML else Source.MODEL
+        rows[key_of(row)] = _final(key_of(row), row.get("file"), row.get("value"), source)
+    for key, value in agreed_truth(ground_truth, kinds).items():
+        rows[key] = _final(key, None, value, Source.TESTER)
     for row in corrections:
-        if not blank(row.get("doc_id")) and not blank(row.get("field")):
-            rows[key_of(row)] = _final(row, row.get("value"), Source.CLIENT)
+        key = key_of(row)
+        if key[0] and key[1]:
+            rows[key] = _final(key, None, row.get("value"), Source.CLIENT)
     result = []
     for key, row in rows.items():
-        source = row.pop("_source", None)
-        if row["source"] == Source.MODEL and source == Source.EMBEDDED_XML:
-            row["source"] = Source.EMBEDDED_XML
         row["file"] = files.get(key[0], row.get("file"))
         result.append(row)
     return result
 
 
-def _final(row: Row, value: Any, source: str) -> Row:
-    doc_id, field, item = key_of(row)
+def _final(key: Key, file: Any, value: Any, source: str) -> Row:
+    doc_id, field, item = key
     return {
         "doc_id": doc_id,
-        "file": row.get("file"),
+        "file": file,
         "field": field,
         "item": item,
         "value": value,

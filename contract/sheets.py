@@ -51,10 +51,13 @@ class Split:
 
 @dataclass(frozen=True)
 class Sheet:
+    """One sheet of the contract: its Excel table has the same name and these columns."""
+
     name: str
     owner: Owner
     columns: tuple[str, ...]
     about: str
+    key: tuple[str, ...] = ()  # the columns that name a row, to carry people's extra columns
 
 
 README = Sheet("README", "pipeline", ("topic", "explanation"), "How to use this workbook.")
@@ -63,19 +66,24 @@ DOCUMENTS = Sheet(
     "pipeline",
     ("doc_id", "file", "sha256", "pages", "split", "status", "error", "last_run"),
     "One row per PDF of the last run: its status and, when it failed, why.",
+    key=("doc_id",),
 )
 EXTRACTIONS = Sheet(
     "extractions",
     "pipeline",
     ("doc_id", "file", "field", "item", "value", "page", "quote", "grounded", "run_id"),
     "Every value the last run extracted, with the page and quote it cites.",
+    key=("doc_id", "field", "item"),
 )
 GROUND_TRUTH = Sheet(
     "ground_truth",
     "testers",
-    ("doc_id", "file", "field", "item", "suggested", "verdict", "expected", "tester", "note"),
+    (
+        "doc_id", "file", "field", "item", "suggested", "latest", "verdict", "expected",
+        "tester", "note",
+    ),
     "Testers judge each suggested value: verdict, and the right value when it is wrong.",
-)
+)  # fmt: skip
 CORRECTIONS = Sheet(
     "corrections",
     "client",
@@ -87,6 +95,7 @@ FINAL = Sheet(
     "pipeline",
     ("doc_id", "file", "field", "item", "value", "source"),
     "The value to use per key: correction, else testers' truth, else the model's value.",
+    key=("doc_id", "field", "item"),
 )
 RUNS = Sheet(
     "runs",
@@ -96,6 +105,7 @@ RUNS = Sheet(
         "cached", "input_tokens", "output_tokens", "cost_usd", "accuracy", "hallucination_rate",
     ),
     "One row per run and per scoring: what ran, what it cost, how good it was.",
+    key=("run_id",),
 )  # fmt: skip
 SCORES = Sheet(
     "scores",
@@ -105,6 +115,7 @@ SCORES = Sheet(
         "omission_rate",
     ),
     "Per-field scores of a run against the labels, written by extract score.",
+    key=("run_id", "split", "field"),
 )  # fmt: skip
 
 SHEETS: Final = (README, DOCUMENTS, EXTRACTIONS, GROUND_TRUTH, CORRECTIONS, FINAL, RUNS, SCORES)
@@ -112,3 +123,92 @@ SHEET_BY_NAME: Final = {sheet.name: sheet for sheet in SHEETS}
 PEOPLE_SHEETS: Final = tuple(sheet for sheet in SHEETS if sheet.owner != "pipeline")
 
 Key = tuple[str, str, int | None]  # (doc_id, field, item)
+
+OFFERED = "_offered"
+"""A very hidden sheet: per document, the keys ground_truth ever offered, so a row a tester
+deleted stays deleted on the next run. Excel's menus cannot unhide it."""
+
+COLUMN_HELP: Final[dict[str, dict[str, str]]] = {
+    DOCUMENTS.name: {
+        "doc_id": "The document's name for the pipeline: the first 12 characters of its sha256."
+        " The same PDF keeps its doc_id when renamed; a PDF whose content changed gets a new one.",
+        "file": "The PDF's file name in the folder of the last run.",
+        "sha256": "The fingerprint of the PDF's bytes.",
+        "pages": "How many pages the PDF has.",
+        "split": "dev or holdout. Holdout documents (20%, fixed) are only scored when asked for.",
+        "status": "ok, or why the PDF could not be read: " + ", ".join(Status.ALL[1:]) + ".",
+        "error": "What went wrong with this PDF and what to do, or the checks that failed.",
+        "last_run": "The run that last read this PDF.",
+    },
+    EXTRACTIONS.name: {
+        "doc_id": "The document (see documents).",
+        "file": "The PDF's file name.",
+        "field": "The value's name; a field of a list is dotted, e.g. line_items.amount.",
+        "item": "Blank for a document-level field; 1, 2, ... for each row of a list.",
+        "value": "What the model read: amounts as numbers, dates as ISO text (2026-03-05).",
+        "page": "The page the value was read from.",
+        "quote": "The text on that page that shows the value, copied verbatim.",
+        "grounded": "TRUE when the quote is on the page and the value is in the quote.",
+        "run_id": "The run that produced the value.",
+    },
+    GROUND_TRUTH.name: {
+        "doc_id": "The document (see documents). Part of the row's key with field and item.",
+        "file": "The PDF's file name.",
+        "field": "The value's name (see extractions).",
+        "item": "Blank for a document-level field; 1, 2, ... for each row of a list.",
+        "suggested": "The model's value. Frozen once the row has a verdict or an expected value,"
+        " so your verdict always refers to the value you judged.",
+        "latest": "Filled only when a newer run read a different value than the frozen"
+        " suggestion: look again at this row.",
+        "verdict": "Your judgement: correct (the suggestion is right), wrong (type the right"
+        " value in expected), absent (the document has no such value).",
+        "expected": "The right value when the suggestion is wrong: dates as dates or"
+        " 2026-03-05, amounts as numbers.",
+        "tester": "Who judges this row. extract assign fills it; several testers may judge"
+        " the same key, one row each.",
+        "note": "Anything worth saying about this row.",
+    },
+    CORRECTIONS.name: {
+        "doc_id": "The document (copy it from documents or ground_truth).",
+        "field": "The value's name (see extractions).",
+        "item": "Blank for a document-level field; the row number for a list field.",
+        "value": "The right value. It overrides testers and model in final.",
+        "by": "Who made the correction.",
+        "note": "Why.",
+    },
+    FINAL.name: {
+        "doc_id": "The document.",
+        "file": "The PDF's file name.",
+        "field": "The value's name.",
+        "item": "Blank for a document-level field; 1, 2, ... for each row of a list.",
+        "value": "The value to use: amounts as numbers, dates as ISO text.",
+        "source": "Where it comes from: client (corrections), tester (ground_truth, when the"
+        " testers agree), model, or embedded_xml (the PDF's own e-invoice data).",
+    },
+    RUNS.name: {
+        "run_id": "The run (or scoring) this row describes.",
+        "started": "When it started (UTC).",
+        "finished": "When it finished (UTC).",
+        "backend": "anthropic (Claude) or rules (offline).",
+        "model": "The model used.",
+        "schema": "The schema the documents were read with.",
+        "docs": "Documents read.",
+        "ok": "Documents read without error.",
+        "failed": "Documents that could not be read (see documents.status).",
+        "cached": "Documents answered from the cache, at no cost.",
+        "input_tokens": "Tokens sent to the model.",
+        "output_tokens": "Tokens the model wrote.",
+        "cost_usd": "What the run cost, in US dollars.",
+        "accuracy": "Share of labeled values the run got right (dev split).",
+        "hallucination_rate": "Share of values the run gave that are wrong.",
+    },
+    SCORES.name: {
+        "run_id": "The run that was scored.",
+        "split": "dev, holdout or all.",
+        "field": "The field scored, or (all).",
+        "labeled": "How many values have a label to score against.",
+        "accuracy": "Share of labeled values the run got right.",
+        "hallucination_rate": "Share of given values that are wrong.",
+        "omission_rate": "Share of values the document has that the run left empty.",
+    },
+}

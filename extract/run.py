@@ -11,7 +11,7 @@ import secrets
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -22,11 +22,14 @@ from contract.sheets import Source, Status
 from contract.update import write_run
 from contract.workbook import WorkbookRefused, load_contract, refuse_if_open
 from extract.backends import Backend, BackendOptions, backend_named
+from extract.backends.base import Extraction, SentRequest
+from extract.batch import OnProgress, batch_answers
 from extract.documents import Document, folder_documents, split_of
 from extract.errors import ExtractError, WorkbookError
 from extract.grounding import arithmetic_warnings, grounded_values
+from extract.parse import DEFAULT_TIMEOUT_S, FORKS, ParseStage
 from extract.pdf import ParsedDocument, parsed_document
-from extract.store import Store
+from extract.store import RequestRecord, Store
 from schemas import schema_named
 from schemas.base import field_values, schema_hash
 
@@ -41,6 +44,20 @@ class RunOptions:
     concurrency: int = 4
     force: bool = False
     limit: int | None = None
+    batch: bool = False  # the provider's batch API first (half price), single requests after
+    parse_timeout: float = DEFAULT_TIMEOUT_S  # seconds per document before its parser is killed
+
+
+@dataclass
+class RequestLogger:
+    """Writes each request a backend sends into the store, under the run that sent it."""
+
+    run_id: str
+    store: Store | None = None
+
+    def __call__(self, sent: SentRequest) -> None:
+        if self.store is not None:
+            self.store.log_request(RequestRecord(run_id=self.run_id, **asdict(sent)))
 
 
 @dataclass
@@ -95,6 +112,9 @@ class RunSummary:
         return sum(v["value"] is not None for o in self.outcomes for v in o.values)
 
 
+Extracted = tuple[DocumentOutcome, Extraction | None]  # the extraction None when it failed
+
+
 def new_run_id() -> str:
     return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(2)
 
@@ -115,12 +135,18 @@ class Pipeline:
     """The stages for one run, shared by every worker thread."""
 
     def __init__(
-        self, schema: type[BaseModel], backend: Backend, store: Store, force: bool
+        self,
+        schema: type[BaseModel],
+        backend: Backend,
+        store: Store,
+        force: bool,
+        parser: ParseStage[Extracted] | None = None,
     ) -> None:
         self.schema = schema
         self.backend = backend
         self.store = store
         self.force = force
+        self.parser = parser  # worker processes; None parses in the calling thread
 
     def outcome(self, document: Document) -> DocumentOutcome:
         """Never raises: every failure becomes a status and an error on the document."""
@@ -128,17 +154,17 @@ class Pipeline:
         cached = None if self.force else self.store.cached_extraction(key)
         if cached is not None:
             return _from_cache(document, cached)
-        parsed = parsed_document(document)
-        if not parsed.ok and not (parsed.status == Status.NO_TEXT and self.backend.reads_scans):
-            return _failed(document, parsed.status, parsed.error, len(parsed.pages))
-        try:
-            extraction = self.backend.extract(parsed, self.schema)
-        except ExtractError as error:
-            return _failed(document, Status.FAILED, str(error), len(parsed.pages))
-        except Exception as error:  # a backend bug must not stop the run; the message says which
-            message = f"{type(error).__name__}: {error}"
-            return _failed(document, Status.FAILED, message, len(parsed.pages))
-        outcome = _verified(parsed, extraction.result, extraction.source)
+        if self.parser is None:
+            outcome, extraction = self.extracted(parsed_document(document))
+        else:
+            parsed = self.parser.parsed(document)
+            if parsed.value is not None:  # a local backend extracted it in the parse worker
+                outcome, extraction = parsed.value
+            else:
+                assert parsed.document is not None
+                outcome, extraction = self.extracted(parsed.document)
+        if extraction is None:
+            return outcome
         self.store.cache_extraction(
             key,
             document.doc_id,
@@ -149,6 +175,26 @@ class Pipeline:
             vars(extraction.usage),
         )
         return outcome
+
+    def extracted(self, parsed: ParsedDocument) -> Extracted:
+        """A parsed document through the backend and the checks; no store, no side effects,
+        so that a local (CPU-bound) backend can run it in the parse worker process."""
+        document = Document(parsed.path, parsed.sha256)
+        if not parsed.ok and not (parsed.status == Status.NO_TEXT and self.backend.reads_scans):
+            return _failed(document, parsed.status, parsed.error, len(parsed.pages)), None
+        try:
+            extraction = self.backend.extract(parsed, self.schema)
+        except ExtractError as error:
+            return _failed(document, Status.FAILED, str(error), len(parsed.pages)), None
+        except Exception as error:  # a backend bug must not stop the run; the message says which
+            message = f"{type(error).__name__}: {error}"
+            return _failed(document, Status.FAILED, message, len(parsed.pages)), None
+        return _verified(parsed, extraction.result, extraction.source), extraction
+
+
+def runs_locally(backend: Backend) -> bool:
+    """A CPU-bound backend (no network): extract in the parse worker, using every core."""
+    return bool(getattr(backend, "local", backend.name == "rules"))
 
 
 def _failed(document: Document, status: str, error: str, pages: int = 0) -> DocumentOutcome:
@@ -227,7 +273,9 @@ def _document_rows(documents: list[dict[str, Any]], run_id: str) -> list[dict[st
 
 
 def execute(
-    options: RunOptions, on_document: Callable[[DocumentOutcome], None] | None = None
+    options: RunOptions,
+    on_document: Callable[[DocumentOutcome], None] | None = None,
+    on_batch: OnProgress | None = None,
 ) -> RunSummary:
     """Run the whole pipeline over a folder and update the workbook; returns the summary."""
     documents = folder_documents(options.folder, options.limit)
@@ -237,30 +285,46 @@ def execute(
         load_contract(options.workbook)  # refuse a corrupt or foreign workbook before any work
     except WorkbookRefused as error:
         raise WorkbookError(str(error)) from error
-    backend = backend_named(options.backend, options.backend_options)
-    store = Store.beside(options.workbook)
     run_id = new_run_id()
+    request_log = RequestLogger(run_id)
+    backend_options = replace(options.backend_options, request_log=request_log)
+    backend = backend_named(options.backend, backend_options)
+    store = Store.beside(options.workbook)
+    request_log.store = store
     store.start_run(run_id, backend.name, backend.model, options.schema, str(options.folder))
     summary = RunSummary(run_id, backend.name, backend.model, options.workbook)
     pipeline = Pipeline(schema, backend, store, options.force)
     lock = threading.Lock()
     try:
+        if options.batch:
+            keyed = [(cache_key(document, schema, backend), document) for document in documents]
+            pending = [
+                (key, document)
+                for key, document in keyed
+                if options.force or store.cached_extraction(key) is None
+            ]
+            pipeline.backend = batch_answers(backend, schema, pending, store, run_id, on_batch)
+        then = pipeline.extracted if FORKS and runs_locally(pipeline.backend) else None
+        pipeline.parser = ParseStage(store, then, timeout_s=options.parse_timeout)
         for outcome in outcomes_in_order(documents, pipeline.outcome, options.concurrency):
             with lock:
                 store.record_document(run_id, outcome.document_row(), outcome.values)
                 summary.outcomes.append(outcome)
             if on_document is not None:
                 on_document(outcome)
+        pipeline.parser.close()
         store.finish_run(run_id)
         try:
             write_run(
                 options.workbook,
                 _document_rows(store.run_documents(run_id), run_id),
                 store.run_values(run_id),
-                store.runs(),
+                store.runs_and_scorings(),
             )
         except WorkbookRefused as error:
             raise WorkbookError(str(error)) from error
     finally:
+        if pipeline.parser is not None:
+            pipeline.parser.close()
         store.close()
     return summary

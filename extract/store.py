@@ -220,6 +220,60 @@ class Store:
         ).fetchone()
         return str(row[0]) if row else None
 
+    # scorings ---------------------------------------------------------------------------
+
+    def record_scoring(
+        self,
+        run_id: str,
+        split: str,
+        against: str | None,
+        labeled: int,
+        accuracy: float | None,
+        hallucination: float | None,
+        omission: float | None,
+    ) -> int:
+        """Log one scoring; returns how many times this run's ``split`` has now been scored."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO scorings (run_id, split, against, labeled, accuracy,"
+                " hallucination_rate, omission_rate, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (run_id, split, against, labeled, accuracy, hallucination, omission, now()),
+            )
+            row = db.execute(
+                "SELECT COUNT(*) FROM scorings WHERE run_id = ? AND split = ?", (run_id, split)
+            ).fetchone()
+        return int(row[0])
+
+    def scorings(self, run_id: str | None = None) -> list[dict[str, Any]]:
+        query = "SELECT * FROM scorings" + (" WHERE run_id = ?" if run_id else "") + " ORDER BY id"
+        return [dict(row) for row in self.db.execute(query, (run_id,) if run_id else ())]
+
+    def runs_and_scorings(self) -> list[dict[str, Any]]:
+        """The runs sheet: every run, then one row per scoring that looked at the holdout."""
+        rows = self.runs()
+        by_run = {row["run_id"]: row for row in rows}
+        seen: dict[tuple[str, str], int] = {}
+        for scoring in self.scorings():
+            if scoring["split"] == "dev":
+                continue
+            run = by_run.get(scoring["run_id"], {})
+            number = seen[(scoring["run_id"], scoring["split"])] = (
+                seen.get((scoring["run_id"], scoring["split"]), 0) + 1
+            )
+            rows.append(
+                {
+                    "run_id": f"{scoring['run_id']}:{scoring['split']}-{number}",
+                    "started": scoring["created"],
+                    "finished": scoring["created"],
+                    "backend": f"score --split {scoring['split']}",
+                    "model": run.get("model"),
+                    "schema": run.get("schema"),
+                    "accuracy": scoring["accuracy"],
+                    "hallucination_rate": scoring["hallucination_rate"],
+                }
+            )
+        return rows
+
     # documents and values ----------------------------------------------------------------
 
     def record_document(
@@ -266,6 +320,22 @@ class Store:
 
     # cache and request log ---------------------------------------------------------------
 
+    def cached_parse(self, sha256: str, parser: str) -> tuple[str, str, bytes] | None:
+        """A PDF's parsed pages by content: (status, error, pages blob), or None."""
+        row = self.db.execute(
+            "SELECT status, error, pages_blob FROM parse_cache WHERE sha256 = ? AND parser = ?",
+            (sha256, parser),
+        ).fetchone()
+        return None if row is None else (str(row[0]), str(row[1] or ""), bytes(row[2]))
+
+    def cache_parse(self, sha256: str, parser: str, blob: bytes, status: str, error: str) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO parse_cache"
+                " (sha256, parser, pages_blob, status, error, created) VALUES (?, ?, ?, ?, ?, ?)",
+                (sha256, parser, blob, status, error, now()),
+            )
+
     def cached_extraction(self, key: str) -> dict[str, Any] | None:
         row = self.db.execute("SELECT * FROM extraction_cache WHERE key = ?", (key,)).fetchone()
         if row is None:
@@ -306,3 +376,31 @@ class Store:
         else:
             rows = self.db.execute("SELECT * FROM requests WHERE run_id = ? ORDER BY id", (run_id,))
         return [dict(row) for row in rows]
+
+    # provider batches --------------------------------------------------------------------
+
+    def add_batch(self, batch_id: str, run_id: str, model: str, custom_ids: list[str]) -> None:
+        """Recorded the moment the provider accepts it: a killed run resumes it, never re-pays."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO batches"
+                " (batch_id, run_id, model, status, requests_json, created)"
+                " VALUES (?, ?, ?, 'in_progress', ?, ?)",
+                (batch_id, run_id, model, json.dumps(custom_ids), now()),
+            )
+
+    def open_batches(self, model: str) -> list[tuple[str, list[str]]]:
+        """Batches of this model whose results were never read: (batch_id, custom_ids)."""
+        rows = self.db.execute(
+            "SELECT batch_id, requests_json FROM batches"
+            " WHERE model = ? AND status = 'in_progress' ORDER BY created",
+            (model,),
+        )
+        return [(str(row[0]), list(json.loads(row[1]))) for row in rows]
+
+    def finish_batch(self, batch_id: str, status: str = "ended") -> None:
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE batches SET status = ?, finished = ? WHERE batch_id = ?",
+                (status, now(), batch_id),
+            )

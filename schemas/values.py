@@ -99,12 +99,27 @@ def amount(text: str) -> Decimal | None:
 
 def amounts_in(text: str) -> list[tuple[Decimal, str]]:
     """Every amount printed in a text, with the exact substring it was read from."""
-    found: list[tuple[Decimal, str]] = []
+    return [(number, text[start:end]) for number, start, end in amount_spans(text)]
+
+
+def amount_spans(text: str, all_readings: bool = True) -> list[tuple[Decimal, int, int]]:
+    """Every amount printed in a text, with where it starts and ends (sign included).
+
+    "2 150,00" may be one amount (French grouping) or a quantity and a price in a row; with
+    ``all_readings`` both are given (overlapping), else only the grouped reading.
+    """
+    found: list[tuple[Decimal, int, int]] = []
     for match in _AMOUNT.finditer(text):
-        raw = match.group(0).strip()
+        raw = match.group(0)
+        start = match.start() + len(raw) - len(raw.lstrip())
         number = amount(raw)
         if number is not None:
-            found.append((number, raw))
+            found.append((number, start, match.end()))
+        if all_readings and re.search(r"\d[ \u202f\u00a0]\d", raw):
+            for part in re.finditer(r"[-−(]?\d+(?:[.,]\d+)*", raw):
+                value = amount(part.group(0))
+                if value is not None:
+                    found.append((value, match.start() + part.start(), match.start() + part.end()))
     return found
 
 
@@ -113,7 +128,9 @@ _NUMERIC = re.compile(r"(?<!\d)(\d{1,2})([./-])(\d{1,2})\2(\d{4}|\d{2})(?!\d)")
 _DAY_MONTH_NAME = re.compile(
     r"(?<!\d)(\d{1,2})(?:st|nd|rd|th|er)?\.?\s*(?:de\s+)?([^\W\d_]{3,})\.?,?\s*(?:de\s+)?(\d{4})"
 )
-_MONTH_NAME_DAY = re.compile(r"([^\W\d_]{3,})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})")
+_MONTH_NAME_DAY = re.compile(
+    r"(?<![^\W\d_])([^\W\d_]{3,})\.?\s*(\d{1,2})(?:st|nd|rd|th)?\s*,?\s*(\d{4})(?!\d)"
+)
 _DAY_MON_ABBR = re.compile(r"(?<!\d)(\d{1,2})[- ]([^\W\d_]{3,})[- ](\d{2,4})(?!\d)")
 
 
@@ -132,11 +149,16 @@ def dates_in(text: str, day_first: bool = True) -> list[tuple[date, str]]:
     ``day_first`` settles 03/05/2018: True (most of the world) reads 3 May, False reads
     March 5. A date impossible one way (13/05) is read the other way whatever the setting.
     """
-    found: list[tuple[int, date, str]] = []
+    return [(parsed, text[start:end]) for parsed, start, end in date_spans(text, day_first)]
+
+
+def date_spans(text: str, day_first: bool = True) -> list[tuple[date, int, int]]:
+    """Every date printed in a text with where it starts and ends, in reading order."""
+    found: list[tuple[int, int, date]] = []
     for match in _ISO.finditer(text):
         parsed = _safe_date(int(match[1]), int(match[2]), int(match[3]))
         if parsed:
-            found.append((match.start(), parsed, match[0]))
+            found.append((match.start(), match.end(), parsed))
     for match in _NUMERIC.finditer(text):
         first, second, year = int(match[1]), int(match[3]), int(match[4])
         day, month = (first, second) if day_first else (second, first)
@@ -144,7 +166,7 @@ def dates_in(text: str, day_first: bool = True) -> list[tuple[date, str]]:
             day, month = month, day
         parsed = _safe_date(year, month, day)
         if parsed:
-            found.append((match.start(), parsed, match[0]))
+            found.append((match.start(), match.end(), parsed))
     for pattern, order in (
         (_DAY_MONTH_NAME, "dmy"),
         (_MONTH_NAME_DAY, "mdy"),
@@ -160,14 +182,15 @@ def dates_in(text: str, day_first: bool = True) -> list[tuple[date, str]]:
                 continue
             parsed = _safe_date(int(year_text), month_number, int(day_text))
             if parsed:
-                found.append((match.start(), parsed, match[0]))
-    found.sort(key=lambda entry: entry[0])
-    unique: list[tuple[date, str]] = []
-    seen: set[tuple[int, date]] = set()
-    for start, parsed, raw in found:
-        if (start, parsed) not in seen:
-            seen.add((start, parsed))
-            unique.append((parsed, raw))
+                found.append((match.start(), match.end(), parsed))
+    found.sort(key=lambda entry: (entry[0], -entry[1]))
+    unique: list[tuple[date, int, int]] = []
+    covered_until = -1
+    for start, end, parsed in found:
+        if start < covered_until:
+            continue  # a shorter reading inside a date already found ("2018" in "5 March 2018")
+        covered_until = end
+        unique.append((parsed, start, end))
     return unique
 
 
@@ -177,16 +200,31 @@ def parsed_date(text: str, day_first: bool = True) -> date | None:
     return found[0][0] if found else None
 
 
+_SIGN_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (
+        re.compile(
+            rf"(?<![^\W\d_]){re.escape(sign)}(?![^\W\d_])"
+            if sign[0].isalpha()
+            else re.escape(sign),
+            re.IGNORECASE,
+        ),
+        code,
+    )
+    for sign, code in sorted(CURRENCY_SIGNS.items(), key=lambda entry: -len(entry[0]))
+)
+
+
 def currency_code(text: str) -> str | None:
-    """The ISO 4217 code a text names, by code or by sign."""
-    upper = text.upper()
-    for code in re.findall(r"\b[A-Z]{3}\b", upper):
+    """The ISO 4217 code a text names, by code or by sign ("Rs" only as a word, not in "hours")."""
+    # a short text ("eur") is a code typed by a person; in a longer one only capitals count,
+    # so "try" or "php" in a sentence is no currency
+    upper = text.upper() if len(text.strip()) <= 5 else text
+    for code in re.findall(r"(?<![A-Za-z])[A-Z]{3}(?![A-Za-z])", upper):
         if code in CURRENCY_CODES:
             return str(code)
-    lowered = text.casefold()
-    for sign in sorted(CURRENCY_SIGNS, key=len, reverse=True):
-        if sign in lowered if sign.isalpha() or "." in sign else sign in text:
-            return CURRENCY_SIGNS[sign]
+    for pattern, code in _SIGN_PATTERNS:
+        if pattern.search(text):
+            return code
     return None
 
 

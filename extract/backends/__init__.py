@@ -5,13 +5,21 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-from extract.backends.base import Backend, BackendOptions, Extraction, Usage
-from extract.errors import InputError
+from extract.backends.base import Backend, BackendOptions, Extraction, SentRequest, Usage
+from extract.errors import InputError, MissingApiKey
 
 Factory = Callable[[BackendOptions], Backend]
 _REGISTRY: dict[str, Factory] = {}
 
-__all__ = ["Backend", "BackendOptions", "Extraction", "Usage", "backend_named", "register"]
+__all__ = [
+    "Backend",
+    "BackendOptions",
+    "Extraction",
+    "SentRequest",
+    "Usage",
+    "backend_named",
+    "register",
+]
 
 
 def register(name: str, factory: Factory) -> None:
@@ -22,11 +30,16 @@ def _builtin() -> None:
     from extract.backends.rules import RulesBackend
 
     register("rules", RulesBackend)
-    try:
-        from extract.backends.anthropic import AnthropicBackend
-    except ImportError:  # the module arrives with the Claude backend
-        return
-    register("anthropic", AnthropicBackend)
+    register("anthropic", _anthropic)
+
+
+def _anthropic(options: BackendOptions) -> Backend:
+    """Imported when asked for: the SDK takes seconds to import, a rules run never needs it."""
+    if not os.environ.get("ANTHROPIC_API_KEY"):
+        raise MissingApiKey()  # before the slow import, so the one-line error comes at once
+    from extract.backends.anthropic import AnthropicBackend
+
+    return AnthropicBackend(options)
 
 
 def chosen_backend_name(requested: str) -> tuple[str, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -42,6 +43,36 @@ class Extraction:
 
 
 @dataclass(frozen=True)
+class BatchResult:
+    """One request of a provider batch: an extraction, or why there is none."""
+
+    custom_id: str
+    extraction: Extraction | None
+    error: str
+
+
+@dataclass(frozen=True)
+class SentRequest:
+    """One request a backend sent to a provider, as the run store logs it: never a key."""
+
+    doc_id: str
+    model: str
+    attempt: int
+    started: str
+    latency_ms: float
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    cost_usd: float = 0.0
+    stop_reason: str = ""
+    error: str = ""
+
+
+RequestLog = Callable[[SentRequest], None]
+
+
+@dataclass(frozen=True)
 class BackendOptions:
     """What the CLI passes to any backend; each takes what it needs."""
 
@@ -51,6 +82,8 @@ class BackendOptions:
     timeout_s: float = 120.0
     max_retries: int = 4
     max_validation_retries: int = 2
+    # set by the run: where each request sent is logged (tokens, cost, latency, error)
+    request_log: RequestLog | None = field(default=None, compare=False, repr=False)
 
 
 class Backend(Protocol):

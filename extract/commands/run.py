@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from extract.backends import BackendOptions
 from extract.backends import chosen_backend_name as backend_choice
+from extract.batch import BatchProgress
 from extract.cli import workbook_option
 from extract.documents import folder_documents
 from extract.run import DocumentOutcome, RunOptions, RunSummary, execute
@@ -34,6 +35,16 @@ from schemas import schema_named
 @click.option("--force", is_flag=True, help="Ignore the cache: extract every document again.")
 @click.option("--limit", type=click.IntRange(1), default=None, help="Only the first N PDFs.")
 @click.option("--user", default=None, help="Operator name, hashed into request metadata.")
+@click.option(
+    "--batch", is_flag=True, help="Send the documents as one Message Batch (half price, slower)."
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=120.0,
+    show_default=True,
+    help="Seconds one request may take before it is retried.",
+)
 def command(
     folder: Path,
     workbook: Path,
@@ -45,6 +56,8 @@ def command(
     force: bool,
     limit: int | None,
     user: str | None,
+    batch: bool,
+    timeout: float,
 ) -> None:
     """Extract every PDF in FOLDER into the workbook; bad PDFs get a status, the run goes on."""
     console = Console(stderr=True, soft_wrap=True)
@@ -59,11 +72,15 @@ def command(
         schema=schema,
         backend=name,
         backend_options=BackendOptions(
-            model=model, fallback_model=fallback_model, user=user or getpass.getuser()
+            model=model,
+            fallback_model=fallback_model,
+            user=user or getpass.getuser(),
+            timeout_s=timeout,
         ),
         concurrency=concurrency,
         force=force,
         limit=limit,
+        batch=batch,
     )
     with Progress(
         TextColumn("[progress.description]{task.description}"),
@@ -78,7 +95,12 @@ def command(
         def advance(outcome: DocumentOutcome) -> None:
             progress.update(task, advance=1, description=outcome.file[:40])
 
-        summary = execute(options, advance)
+        def waiting(batch: BatchProgress) -> None:
+            progress.update(
+                task, description=f"batch {batch.batch_id[-12:]}: {batch.done}/{batch.total} done"
+            )
+
+        summary = execute(options, advance, waiting)
     print_summary(console, summary)
 
 

@@ -1,0 +1,179 @@
+"""Bench: the contract workbook at batch scale (2,000 invoices, ~60,000 extraction rows).
+
+Builds a run's rows directly (no PDFs), types 5,000 ground-truth cells the way testers
+do, then times the three things a run does to the workbook: write it, read it back, and
+merge a new run into it (read + merge + write). Prints the times, the peak memory and
+the file size, checks that nothing typed was lost, and converts the file with LibreOffice
+to show it opens there.
+
+    .venv/bin/python bench/bench_workbook.py [--docs 2000] [--typed 5000] [--no-soffice]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from contract.merge import key_of  # noqa: E402
+from contract.sheets import GROUND_TRUTH, Verdict  # noqa: E402
+from contract.update import write_run  # noqa: E402
+from contract.workbook import load_contract, save_contract  # noqa: E402
+
+DOC_FIELDS = (
+    ("invoice_number", "code"), ("issue_date", "date"), ("due_date", "date"),
+    ("seller", "text"), ("buyer", "text"), ("currency", "code"),
+    ("subtotal", "money"), ("tax", "money"), ("total", "money"),
+)  # fmt: skip
+ITEM_FIELDS = (("line_items.description", "text"), ("line_items.amount", "money"))
+ITEMS_PER_DOC = 10.5  # on average: 9 + 2 x 10.5 = 30 rows per document
+
+
+def run_rows(docs: int, run_id: str, seed: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """documents and values rows as the store hands them to write_run."""
+    rng = random.Random(seed)
+    documents, values = [], []
+    for number in range(docs):
+        doc_id = f"{number:012x}"
+        file = f"invoice-{number:05d}.pdf"
+        documents.append(
+            {"doc_id": doc_id, "file": file, "sha256": doc_id * 5, "pages": 1 + number % 3,
+             "split": "dev", "status": "ok", "error": "", "last_run": run_id}
+        )  # fmt: skip
+        day = date(2026, 1, 1) + timedelta(days=number % 365)
+        doc_values = {
+            "invoice_number": f"INV-{number}", "issue_date": day.isoformat(),
+            "due_date": (day + timedelta(days=30)).isoformat(), "seller": f"Seller {number % 97} GmbH",
+            "buyer": f"Buyer {number % 89} Ltd", "currency": "EUR",
+            "subtotal": f"{rng.randint(100, 99999)}.{rng.randint(0, 99):02d}",
+            "tax": f"{rng.randint(10, 9999)}.{rng.randint(0, 99):02d}",
+            "total": f"{rng.randint(100, 99999)}.{rng.randint(0, 99):02d}",
+        }  # fmt: skip
+        for name, kind in DOC_FIELDS:
+            values.append(_value(doc_id, file, name, None, doc_values[name], kind))
+        for item in range(1, 10 + number % 2 + 1):
+            values.append(
+                _value(doc_id, file, "line_items.description", item, f"Service {item}", "text")
+            )
+            amount = f"{rng.randint(1, 9999)}.{rng.randint(0, 99):02d}"
+            values.append(_value(doc_id, file, "line_items.amount", item, amount, "money"))
+    return documents, values
+
+
+def _value(doc_id: str, file: str, name: str, item: int | None, value: str, kind: str) -> dict:
+    return {
+        "doc_id": doc_id, "file": file, "field": name, "item": item, "value": value, "page": 1,
+        "quote": f"{name.split('.')[-1]}: {value}", "grounded": 1, "kind": kind,
+        "source": "model", "run_id": "r1",
+    }  # fmt: skip
+
+
+def type_cells(rows: list[dict[str, Any]], count: int, seed: int) -> dict[tuple, dict]:
+    """Testers' typing: verdicts, expected values (some Excel dates, some numbers as text),
+    names and notes, spread over random rows; returns what was typed, by key."""
+    rng = random.Random(seed)
+    typed: dict[tuple, dict] = {}
+    cells = 0
+    testers = ["ana", "ben", "chloe", "dev"]
+    while cells < count:
+        row = rows[rng.randrange(len(rows))]
+        key = key_of(row)
+        if key in typed:
+            continue
+        entry: dict[str, Any] = {"verdict": rng.choice(Verdict.ALL), "tester": rng.choice(testers)}
+        if entry["verdict"] == Verdict.WRONG:
+            entry["expected"] = (
+                date(2026, 2, 3) if "date" in key[1] else "1234.50 " if "amount" in key[1] else "x"
+            )
+        if rng.random() < 0.2:
+            entry["note"] = "checked twice "
+        row.update(entry)
+        typed[key] = entry
+        cells += len(entry)
+    return typed
+
+
+def check_kept(path: Path, typed: dict[tuple, dict]) -> None:
+    rows = {key_of(row): row for row in load_contract(path).sheet(GROUND_TRUTH.name)}
+    lost = [key for key, entry in typed.items() if any(rows[key].get(c) != v for c, v in entry.items())]
+    if lost:
+        raise SystemExit(f"LOST typed cells at {len(lost)} keys, e.g. {lost[:3]}")
+
+
+def opens_in_libreoffice(path: Path) -> str:
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        return "skipped (LibreOffice not installed)"
+    with tempfile.TemporaryDirectory() as home:
+        started = time.perf_counter()
+        done = subprocess.run(
+            [soffice, "--headless", "--convert-to", "pdf", "--outdir", home, str(path)],
+            capture_output=True, timeout=900, env={"HOME": home, "PATH": "/usr/bin:/bin"},
+        )  # fmt: skip
+        pdf = Path(home) / f"{path.stem}.pdf"
+        ok = done.returncode == 0 and pdf.exists() and pdf.stat().st_size > 1000
+        seconds = time.perf_counter() - started
+        return f"{'yes' if ok else 'NO'} ({seconds:.0f} s to convert to PDF)"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--docs", type=int, default=2000)
+    parser.add_argument("--typed", type=int, default=5000)
+    parser.add_argument("--no-soffice", action="store_true")
+    args = parser.parse_args()
+
+    folder = Path(tempfile.mkdtemp(prefix="bench-workbook-"))
+    path = folder / "contract.xlsx"
+    documents, values = run_rows(args.docs, "r1", seed=1)
+    runs = [{"run_id": "r1", "backend": "rules", "model": "rules", "docs": args.docs}]
+    write_run(path, documents, values, runs)  # the first run, to have ground_truth rows
+    contract = load_contract(path)
+    typed = type_cells(contract.sheet(GROUND_TRUTH.name), args.typed, seed=2)
+    rows = len(values)
+    print(f"{args.docs} documents, {rows} extraction rows, {args.typed} typed ground-truth cells")
+
+    tracemalloc.start()
+    started = time.perf_counter()
+    save_contract(path, contract)
+    write_s = time.perf_counter() - started
+
+    started = time.perf_counter()
+    contract = load_contract(path)
+    read_s = time.perf_counter() - started
+
+    documents, values = run_rows(args.docs, "r2", seed=3)  # new model values for every amount
+    started = time.perf_counter()
+    write_run(path, documents, values, [*runs, {"run_id": "r2"}])
+    merge_s = time.perf_counter() - started
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+
+    check_kept(path, typed)
+    total = write_s + read_s + merge_s
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"write   {write_s:6.2f} s   (save_contract: every sheet, {path.stat().st_size / 1e6:.1f} MB)")
+    print(f"re-read {read_s:6.2f} s   (load_contract)")
+    print(f"merge   {merge_s:6.2f} s   (write_run of a second run: read + merge + write)")
+    print(f"total   {total:6.2f} s   target < 30 s: {'ok' if total < 30 else 'OVER'}")
+    print(f"peak memory: {peak / 1e6:.0f} MB traced by Python, {rss:.0f} MB max RSS")
+    print("typed cells kept: all")
+    if not args.no_soffice:
+        print(f"opens in LibreOffice: {opens_in_libreoffice(path)}")
+    shutil.rmtree(folder)
+
+
+if __name__ == "__main__":
+    main()

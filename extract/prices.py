@@ -1,0 +1,78 @@
+"""The price table: what a request costs, in one place.
+
+USD per million tokens, from Anthropic's pricing page (checked 2026-10-24; Sonnet 5.5 and
+Opus 5.5 cache reads at 0.05x input since 2026-10-07). The Message Batches API halves input
+and output. A dated model id (claude-sonnet-5-5-20260928) is priced as its alias. A model
+missing here costs 0 in the log: add it rather than guess.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+BATCH_DISCOUNT = 0.5
+PER_TOKEN = 1 / 1_000_000
+
+
+@dataclass(frozen=True)
+class Price:
+    input: float
+    output: float
+    cache_write: float  # 5-minute cache writes
+    cache_read: float
+    long_prompt: Price | None = None  # the band above LONG_PROMPT_TOKENS, where there is one
+
+
+LONG_PROMPT_TOKENS = 100_000
+_OPUS_4_5 = Price(5.00, 25.00, 6.25, 0.50)
+_FABLE = Price(10.00, 50.00, 12.50, 1.00)
+_FABLE_5_1 = Price(10.00, 50.00, 12.50, 0.25)
+
+PRICES: dict[str, Price] = {
+    "claude-sonnet-5-5": Price(2.00, 10.00, 2.50, 0.10),
+    "claude-haiku-5-5": Price(0.10, 0.50, 0.125, 0.01, Price(0.50, 2.50, 0.625, 0.05)),
+    "claude-opus-5-5": Price(4.00, 20.00, 5.00, 0.20),
+    "claude-sonnet-5": Price(2.00, 10.00, 2.50, 0.20),
+    "claude-opus-5": _OPUS_4_5,
+    "claude-fable-5-1": _FABLE_5_1,
+    "claude-mythos-5-1": _FABLE_5_1,
+    "claude-fable-5": _FABLE,
+    "claude-mythos-5": _FABLE,
+    "claude-opus-4-8": _OPUS_4_5,
+    "claude-opus-4-7": _OPUS_4_5,
+    "claude-opus-4-6": _OPUS_4_5,
+    "claude-opus-4-5": _OPUS_4_5,
+    "claude-sonnet-4-6": Price(3.00, 15.00, 3.75, 0.30),
+    "claude-sonnet-4-5": Price(3.00, 15.00, 3.75, 0.30),
+    "claude-haiku-4-5": Price(1.00, 5.00, 1.25, 0.10),
+}
+
+
+def price_of(model: str) -> Price | None:
+    """The longest alias the model id starts with: dated ids share their alias's price."""
+    matches = [alias for alias in PRICES if model == alias or model.startswith(alias + "-")]
+    return PRICES[max(matches, key=len)] if matches else None
+
+
+def cost_usd(
+    model: str,
+    input_tokens: int,
+    output_tokens: int,
+    cache_write_tokens: int = 0,
+    cache_read_tokens: int = 0,
+    batch: bool = False,
+) -> float:
+    price = price_of(model)
+    if price is None:
+        return 0.0
+    prompt = input_tokens + cache_write_tokens + cache_read_tokens
+    if price.long_prompt is not None and prompt > LONG_PROMPT_TOKENS:
+        price = price.long_prompt
+    discount = BATCH_DISCOUNT if batch else 1.0
+    total = (
+        input_tokens * price.input * discount
+        + output_tokens * price.output * discount
+        + cache_write_tokens * price.cache_write
+        + cache_read_tokens * price.cache_read
+    )
+    return round(total * PER_TOKEN, 8)

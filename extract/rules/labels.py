@@ -1,0 +1,163 @@
+"""Finding the schema's printed labels in a line: "Rechnungsnr.", "F actuurnummer:", "DATE DUE".
+
+All labels of a group of fields are compiled into one pattern, longest first, so that at
+each place the longest label wins ("invoice date" over "invoice") and a line is scanned once.
+Letters may be split by one stray space ("F actuurnummer", "Factuur datum"), which PDFs
+with kerned capitals or split compounds print.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from extract.rules.lines import Line
+from schemas.base import FieldSpec
+
+SEPARATORS = re.compile(
+    r"^[\s:#.\-–=|/)(*]*(?:(?:n[°ºo]|nr|no|num|nummer|number|#)(?![^\W\d_])[\s:.#]*)?"
+)
+
+
+@dataclass(frozen=True)
+class LabelHit:
+    """One label printed in a line: which fields it names and where it sits."""
+
+    fields: tuple[str, ...]
+    rank: int  # the label's position in its field's list: lower is more specific
+    start: int  # character offsets in the line's text
+    end: int
+    label: str  # the label's key: casefolded, spaces and dots removed
+
+
+def _key(text: str) -> str:
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return re.sub(r"[\s.\-]+", "", folded)
+
+
+def _atoms(label: str) -> list[str]:
+    """A label as regex atoms: separators optional, a stray space after a word's first letter."""
+    atoms: list[str] = []
+    for number, word in enumerate(label.casefold().split()):
+        if number:
+            atoms.append(r"[\s.\-]*")
+        for position, ch in enumerate(word):
+            atoms.append(r"[\s.\-]?" if ch in ".-" else re.escape(ch))
+            if position == 0 and len(word) >= 5:
+                atoms.append(" ?")
+    return atoms
+
+
+def _trie_pattern(node: dict[str, Any]) -> str:
+    """One regex for many labels, shared prefixes factored out: fast, and longest wins."""
+    branches = [atom + _trie_pattern(child) for atom, child in node.items() if atom]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    return f"(?:{body})?" if "" in node else body
+
+
+class LabelIndex:
+    """The labels of some fields, compiled once per schema."""
+
+    def __init__(self, specs: Iterable[FieldSpec]) -> None:
+        self.fields_by_key: dict[str, list[str]] = {}
+        self.ranks: dict[tuple[str, str], int] = {}
+        trie: dict[str, Any] = {}
+        for spec in specs:
+            for rank, label in enumerate(spec.labels):
+                key = _key(label)
+                if not key:
+                    continue
+                if spec.path not in self.fields_by_key.get(key, []):
+                    self.fields_by_key.setdefault(key, []).append(spec.path)
+                self.ranks.setdefault((spec.path, key), rank)
+                node = trie
+                for atom in _atoms(label):
+                    node = node.setdefault(atom, {})
+                node[""] = {}
+        self.pattern: re.Pattern[str] | None = None
+        if trie:
+            self.pattern = re.compile(rf"(?<!\w){_trie_pattern(trie)}(?!\w)", re.IGNORECASE)
+
+    def hits(self, line: Line) -> list[LabelHit]:
+        """Every label in the line, left to right, none overlapping."""
+        if self.pattern is None:
+            return []
+        found: list[LabelHit] = []
+        for match in self.pattern.finditer(line.text):
+            key = _key(match.group(0))
+            fields = self.fields_by_key.get(key)
+            if not fields:
+                continue
+            rank = min(self.ranks[(path, key)] for path in fields)
+            found.append(LabelHit(tuple(fields), rank, match.start(), match.end(), key))
+        return found
+
+    def rank(self, path: str, hit: LabelHit) -> int:
+        return self.ranks.get((path, hit.label), hit.rank)
+
+
+QUALIFIERS = frozenset(
+    [
+        "order",
+        "delivery",
+        "ship",
+        "shipping",
+        "payment",
+        "service",
+        "start",
+        "end",
+        "expiry",
+        "birth",
+        "booking",
+        "check",
+        "print",
+        "bestell",
+        "liefer",
+        "leistungs",
+        "commande",
+        "livraison",
+        "pedido",
+        "entrega",
+        "ordine",
+        "consegna",
+        "levering",
+        "bestel",
+        "klant",
+        "kunden",
+        "customer",
+        "account",
+        "tax",
+        "vat",
+    ]
+)
+
+
+def is_announcing(line: Line, hit: LabelHit) -> bool:
+    """A label that really announces a value, not the same word inside a sentence.
+
+    It opens a cell of the line, or is followed by a colon or number sign, or is long and
+    specific enough ("Rechnungsnummer") to mean the field wherever it stands. A one-word
+    label after a qualifier ("Order Date", "Delivery date") names another value.
+    """
+    first_word = line.word_index(hit.start)
+    if line.starts[first_word] == hit.start and first_word in line.cell_starts:
+        return True
+    before = line.text[: hit.start].split()
+    one_word = " " not in line.text[hit.start : hit.end]
+    if before and one_word and before[-1].strip(":.,-").casefold() in QUALIFIERS:
+        return False
+    following = line.text[hit.end : hit.end + 3].lstrip()
+    if following.startswith((":", "#", "n°", "nº", "No", "no.", "Nr")):
+        return True
+    return len(hit.label) >= 10
+
+
+def after_separators(text: str) -> int:
+    """How many leading characters of ``text`` are separators like ": ", " # ", " n° "."""
+    match = SEPARATORS.match(text)
+    return match.end() if match else 0

@@ -1,0 +1,68 @@
+"""One document as the rules see it: lines per page, labels per line, and its date locale.
+
+Built once per document and shared by every field's search, so a page is clustered into
+lines and scanned for labels exactly once.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from extract.pdf import ParsedDocument
+from extract.rules.labels import LabelHit, LabelIndex
+from extract.rules.lines import Line, PageText, page_lines
+
+_NUMERIC_DATE = re.compile(r"(?<![\d.,/-])(\d{1,2})[./-](\d{1,2})[./-](\d{4}|\d{2})(?![\d.,/-]?\d)")
+_US_ADDRESS = re.compile(r"\b[A-Z]{2} \d{5}(?:-\d{4})?\b")
+
+
+@dataclass
+class Reading:
+    document: ParsedDocument
+    labels: LabelIndex
+    lines: list[list[Line]] = field(default_factory=list)  # per page, top to bottom
+    texts: list[PageText] = field(default_factory=list)
+    hits: dict[tuple[int, int], list[LabelHit]] = field(default_factory=dict)
+    day_first: bool = True
+
+    def hits_in(self, line: Line) -> list[LabelHit]:
+        return self.hits.get((line.page, line.index), [])
+
+    def all_lines(self) -> list[Line]:
+        return [line for page in self.lines for line in page]
+
+    def holds(self, page: int, quote: str) -> bool:
+        return 1 <= page <= len(self.texts) and self.texts[page - 1].holds(quote)
+
+
+def reading_of(document: ParsedDocument, labels: LabelIndex) -> Reading:
+    reading = Reading(document, labels)
+    for page in document.pages:
+        lines = page_lines(page)
+        reading.lines.append(lines)
+        reading.texts.append(PageText(page))
+        for line in lines:
+            found = labels.hits(line)
+            if found:
+                reading.hits[(line.page, line.index)] = found
+    reading.day_first = day_first(document)
+    return reading
+
+
+def day_first(document: ParsedDocument) -> bool:
+    """Whether 03/05/2018 means 3 May here: a printed 23/03 proves it, 03/23 disproves it.
+
+    Without such proof, a US address or dollar amounts suggest month first; else day first.
+    """
+    text = "\n".join(page.text for page in document.pages)
+    votes = 0
+    for match in _NUMERIC_DATE.finditer(text):
+        first, second = int(match[1]), int(match[2])
+        if first > 12 >= second >= 1:
+            votes += 1
+        elif second > 12 >= first >= 1:
+            votes -= 1
+    if votes:
+        return votes > 0
+    return not ("$" in text and _US_ADDRESS.search(text) is not None)

@@ -1,0 +1,187 @@
+"""Rows of a list field (line items): from pdfplumber's tables, or from aligned text columns.
+
+A header is a line that prints labels of at least two of the list's fields. Its labels fix
+the columns; every later line whose cells fall into them and that has an amount is a row,
+until the totals block. Each value of a row quotes the row's line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from extract.rules.labels import LabelIndex, is_announcing
+from extract.rules.lines import Line
+from extract.rules.reading import Reading
+from extract.rules.typed import money_spans, number_at
+from schemas.base import FieldSpec
+
+Row = dict[str, dict[str, Any]]  # field name -> {"value", "page", "quote"}
+STOP_AFTER_LABEL_LINES = 2  # totals-block lines seen since the last row that end the table
+ROW_GAP = 4.0
+_ITEM_CODE = re.compile(
+    r"^(?:\[[^\]]{1,30}\]|\*[^*\s]{1,30}\*)\s*"
+)  # "[SKU-1] Chair"  # in line heights: a wider gap since the last row ends the table
+
+
+@dataclass(frozen=True)
+class StopLabels:
+    """Document fields whose labels end a table: totals blocks, and the final total."""
+
+    totals: set[str]  # money fields: two such lines after the last row end the table
+    final: set[str]  # fields marked ``ends_list``: one such line ends it
+
+
+@dataclass(frozen=True)
+class Column:
+    spec: FieldSpec | None  # None: a column the schema does not ask for (tax rate, SKU)
+    x0: float
+    x1: float
+
+
+def _header_columns(line: Line, index: LabelIndex, specs: list[FieldSpec]) -> list[Column] | None:
+    by_path = {spec.path: spec for spec in specs}
+    hits = index.hits(line)
+    best: dict[str, tuple[int, int]] = {}  # path -> (rank, hit position)
+    for position, hit in enumerate(hits):
+        for path in hit.fields:
+            rank = index.rank(path, hit)
+            if path not in best or rank < best[path][0]:
+                best[path] = (rank, position)
+    if len(best) < 2 or not any(by_path[p].kind in ("money", "number") for p in best):
+        return None
+    owner = {position: path for path, (_, position) in best.items()}
+    columns: list[Column] = []
+    covered: set[int] = set()
+    for position, hit in enumerate(hits):
+        first, last = line.word_index(hit.start), line.word_index(max(hit.start, hit.end - 1))
+        covered.update(range(first, last + 1))
+        spec = by_path[owner[position]] if position in owner else None
+        columns.append(Column(spec, line.words[first].x0, line.words[last].x1))
+    for first, end in line.cells():
+        loose = [i for i in range(first, end) if i not in covered]
+        if loose:
+            columns.append(Column(None, line.words[loose[0]].x0, line.words[loose[-1]].x1))
+    return sorted(columns, key=lambda column: column.x0)
+
+
+def _column_of(columns: list[Column], x0: float, x1: float) -> Column:
+    """The column a cell falls in: the one it overlaps most, else the nearest."""
+
+    def overlap(column: Column) -> float:
+        return min(x1, column.x1) - max(x0, column.x0)
+
+    best = max(columns, key=overlap)
+    if overlap(best) > 0:
+        return best
+    return min(columns, key=lambda c: max(c.x0 - x1, x0 - c.x1))
+
+
+def _cells(line: Line) -> list[tuple[float, float, str]]:
+    """The line's cells, a lone currency sign joined to the amount after it."""
+    cells: list[tuple[float, float, str]] = []
+    pending: tuple[float, str] | None = None
+    for first, end in line.cells():
+        text = line.joined(first, end)
+        x0, x1 = line.words[first].x0, line.words[end - 1].x1
+        if pending is not None:
+            x0, text = pending[0], f"{pending[1]} {text}"
+            pending = None
+        if text in ("€", "$", "£", "¥", "₹", "Rs", "Rs.", "EUR", "USD", "GBP"):
+            pending = (x0, text)
+            continue
+        cells.append((x0, x1, text))
+    return cells
+
+
+def _is_money_cell(text: str, day_first: bool) -> bool:
+    found = money_spans(text, day_first)
+    if len(found) != 1:
+        return False
+    rest = (text[: found[0].start] + text[found[0].end :]).strip(" €$£¥₹")
+    return rest.upper() in ("", "EUR", "USD", "GBP", "CHF", "RS", "RS.", "INR")
+
+
+def _row(line: Line, columns: list[Column], specs: list[FieldSpec], day_first: bool) -> Row | None:
+    texts: dict[str, list[str]] = {}
+    for x0, x1, text in _cells(line):
+        column = _column_of(columns, x0, x1)
+        if column.spec is not None:
+            texts.setdefault(column.spec.path, []).append(text)
+    money = [s for s in specs if s.kind == "money" and s.path in texts]
+    if not any(_is_money_cell(" ".join(texts[s.path]), day_first) for s in money):
+        return None
+    wording = [s for s in specs if s.kind in ("text", "code")]
+    if wording and not any(
+        any(ch.isalpha() for ch in " ".join(texts.get(s.path, []))) for s in wording
+    ):
+        return None
+    row: Row = {}
+    for spec in specs:
+        cell = " ".join(texts.get(spec.path, [])).strip()
+        value = _cell_value(spec, cell, day_first)
+        if value is not None:
+            row[spec.name] = {"value": value, "page": line.page, "quote": line.text}
+    return row
+
+
+def _cell_value(spec: FieldSpec, cell: str, day_first: bool) -> Any:
+    if not cell:
+        return None
+    if spec.kind == "money":
+        return money_spans(cell, day_first)[-1].value if _is_money_cell(cell, day_first) else None
+    if spec.kind == "number":
+        got = number_at(cell)
+        return got.value if got is not None and got.start == 0 else None
+    if spec.kind == "date":
+        return None  # dates in rows are rare and ambiguous: left to the model backends
+    if spec.kind == "text":
+        return _ITEM_CODE.sub("", cell) or cell
+    return cell
+
+
+@dataclass
+class ListRows:
+    """A list field's rows, and the lines they and their headers take: no other value there."""
+
+    rows: list[Row]
+    lines: set[tuple[int, int]]
+
+
+def list_rows(
+    reading: Reading, specs: list[FieldSpec], index: LabelIndex, stops: StopLabels
+) -> ListRows:
+    """Rows under every header line, page by page, until the totals block."""
+    found = ListRows([], set())
+    for lines in reading.lines:
+        columns: list[Column] | None = None
+        label_lines = 0
+        last_bottom = 0.0
+        for line in lines:
+            header = _header_columns(line, index, specs)
+            if header is not None:
+                columns, label_lines, last_bottom = header, 0, line.bottom
+                found.lines.add((line.page, line.index))
+                continue
+            if columns is None:
+                continue
+            if line.top - last_bottom > ROW_GAP * line.height:
+                columns = None
+                continue
+            last_bottom = line.bottom
+            hits = [hit for hit in reading.hits_in(line) if is_announcing(line, hit)]
+            if any(set(hit.fields) & stops.final for hit in hits):
+                columns = None
+                continue
+            if hits and hits[0].start == 0 and set(hits[0].fields) & stops.totals:
+                label_lines += 1
+                if label_lines >= STOP_AFTER_LABEL_LINES:
+                    columns = None
+                continue
+            row = _row(line, columns, specs, reading.day_first)
+            if row is not None and reading.holds(line.page, line.text):
+                found.rows.append(row)
+                found.lines.add((line.page, line.index))
+                label_lines = 0
+    return found

@@ -1,0 +1,37 @@
+"""The Claude backend as a user meets it on the command line: one clear line when it cannot run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from fake_anthropic import write_invoices
+
+from extract.cli import cli
+
+
+def test_no_key_says_so_in_one_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    write_invoices(tmp_path / "pdfs", 1)
+    workbook = tmp_path / "contract.xlsx"
+    result = CliRunner().invoke(
+        cli, ["run", str(tmp_path / "pdfs"), "--workbook", str(workbook), "--backend", "anthropic"]
+    )
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and "ANTHROPIC_API_KEY is missing" in lines[0]
+    assert not workbook.with_suffix(".db").exists()
+
+
+def test_batch_needs_a_backend_with_a_batch_api(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)  # auto chooses rules
+    write_invoices(tmp_path / "pdfs", 1)
+    result = CliRunner().invoke(
+        cli,
+        ["run", str(tmp_path / "pdfs"), "--workbook", str(tmp_path / "c.xlsx"), "--batch"],
+    )
+    assert result.exit_code == 1
+    assert "--batch needs a backend with a batch API" in result.output
