@@ -52,7 +52,7 @@ class Corpus:
 
 
 def invoice(number: int, seed: int) -> Any:
-    """The n-th invoice of a corpus: layout, language, parties, styles and length drawn at random."""
+    """The n-th invoice of a corpus: layout, language, parties and length drawn at random."""
     samples = _samples()
     rng = random.Random(f"{seed}:{number}")
     base = rng.choice(samples.invoices())
@@ -90,7 +90,9 @@ def _write_one(job: tuple[int, int, str]) -> int:
     return data.count(b"/Type /Page\n") or data.count(b"/Type /Page ") or 1
 
 
-def write_corpus(folder: Path, documents: int, seed: int = 7, processes: int | None = None) -> Corpus:
+def write_corpus(
+    folder: Path, documents: int, seed: int = 7, processes: int | None = None
+) -> Corpus:
     """Write ``folder``/pdfs and ``folder``/truth; returns how many documents and pages."""
     (folder / "pdfs").mkdir(parents=True, exist_ok=True)
     (folder / "truth").mkdir(parents=True, exist_ok=True)

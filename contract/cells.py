@@ -1,17 +1,16 @@
 """One cell's value between Excel and Python: what a person typed in, what we write out.
 
-Text from a PDF is data, never a formula: a value that starts with = + - @ is written
-as a text cell. A formula a person typed in their own cells is theirs and stays one.
+Text from a PDF is data, never a formula: every string is written as a text cell, so a
+value that starts with = + - @ stays text. A formula a person typed in their own cells
+is read back as a :class:`Formula` and written back as one.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
-from decimal import Decimal
+from datetime import datetime, time
 from typing import Any
 
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, WriteOnlyCell
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 FORMULA_STARTS = ("=", "+", "-", "@")
 MAX_TEXT = 32_767  # Excel's limit for one cell
@@ -39,23 +38,3 @@ def clean_text(text: str) -> str:
     if len(text) > MAX_TEXT:
         text = text[: MAX_TEXT - len(CUT_MARK)] + CUT_MARK
     return text
-
-
-def written_value(sheet: WriteOnlyWorksheet, value: Any) -> Any:
-    """What to append for one cell of a write-only sheet."""
-    if isinstance(value, Formula):
-        return str(value)
-    if isinstance(value, str):
-        text = clean_text(value)
-        if text.startswith(FORMULA_STARTS):
-            cell = WriteOnlyCell(sheet, text)
-            cell.data_type = "s"  # text, never a formula
-            return cell
-        return text
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, datetime) and value.tzinfo is not None:
-        return value.replace(tzinfo=None)  # Excel has no time zones
-    if isinstance(value, (bool, int, float, date)) or value is None:
-        return value
-    return clean_text(str(value))

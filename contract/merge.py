@@ -98,7 +98,8 @@ def merged_ground_truth(
     for key, new in latest.items():
         if key in present or key in offered:
             continue
-        for tester in testers.get(key[0]) or [None]:
+        assigned: list[str | None] = list(testers.get(key[0], [])) or [None]
+        for tester in assigned:
             merged.append(
                 {
                     "doc_id": key[0],

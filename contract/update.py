@@ -8,8 +8,16 @@ from typing import Any
 
 from contract.kinds import kinds_of, typed_value
 from contract.merge import doc_id_of, final_rows, item_of, key_of, merged_ground_truth
-from contract.sheets import CORRECTIONS, DOCUMENTS, EXTRACTIONS, FINAL, GROUND_TRUTH, RUNS, SCORES
-from contract.sheets import Sheet
+from contract.sheets import (
+    CORRECTIONS,
+    DOCUMENTS,
+    EXTRACTIONS,
+    FINAL,
+    GROUND_TRUTH,
+    RUNS,
+    SCORES,
+    Sheet,
+)
 from contract.workbook import Contract, Row, load_contract, save_contract
 from schemas.base import Kind
 

@@ -2,8 +2,9 @@
 
 People edit this file in Excel between runs, so reading never trusts positions: columns
 are found by their header (in whatever order a person left them), extra columns and
-sheets are kept, formulas a person typed stay formulas. Reading streams (openpyxl's
-read-only mode) and writing streams (write-only mode), so 60,000 rows take seconds.
+sheets are kept, formulas a person typed stay formulas. The file itself is read and
+written by contract.xlsx_read and contract.xlsx_write, which stream 2 million cells in
+seconds where openpyxl takes minutes.
 """
 
 from __future__ import annotations
@@ -13,16 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
-from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.filters import AutoFilter
-from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
-from contract.cells import FORMULA_STARTS, Formula, read_value, written_value
+from contract.cells import FORMULA_STARTS, Formula, read_value
 from contract.merge import item_of, key_of
 from contract.safety import (
     BACKUPS_KEPT,
@@ -44,6 +38,8 @@ from contract.sheets import (
     Sheet,
     Verdict,
 )
+from contract.xlsx_read import XlsxReader
+from contract.xlsx_write import Dropdown, SheetOut, write_xlsx
 
 __all__ = [
     "BACKUPS_KEPT",
@@ -61,8 +57,6 @@ __all__ = [
 
 Row = dict[str, Any]
 WIDTH_SAMPLE = 300  # rows looked at to size a column
-MAX_ROWS = 1_048_576
-PIPELINE_SHEETS = frozenset(s.name for s in SHEETS if s.owner == "pipeline")
 
 
 @dataclass
@@ -74,6 +68,7 @@ class Contract:
     other_sheets: dict[str, list[list[Any]]] = field(default_factory=dict)
     columns: dict[str, list[str]] = field(default_factory=dict)  # header order as found
     offered: set[Key] = field(default_factory=set)  # keys ground_truth ever offered
+    hidden_sheets: dict[str, str] = field(default_factory=dict)  # other sheet -> its state
 
     def sheet(self, name: str) -> list[Row]:
         return self.rows.setdefault(name, [])
@@ -101,7 +96,7 @@ def _header_names(cells: Iterable[Any], spec: Sheet) -> list[str]:
     known = {column.casefold(): column for column in spec.columns}
     names: list[str] = []
     for index, cell in enumerate(cells, start=1):
-        text = "" if cell is None else str(cell).strip()
+        text = "" if cell is None else " ".join(str(cell).split())
         name = known.get(text.casefold(), text) or f"column {get_column_letter(index)}"
         unique, count = name, 1
         while unique in names:
@@ -111,14 +106,9 @@ def _header_names(cells: Iterable[Any], spec: Sheet) -> list[str]:
     return names
 
 
-def _rows_of(sheet: Any, values_only: bool) -> Iterator[list[Any]]:
-    sheet.reset_dimensions()  # trust the cells, not the size a writer claimed
-    if values_only:
-        for values in sheet.iter_rows(values_only=True):
-            yield [read_value(v) for v in values]
-        return
-    for cells in sheet.iter_rows():
-        yield [read_value(c.value, getattr(c, "data_type", None)) for c in cells]
+def _rows_of(book: XlsxReader, name: str) -> Iterator[list[Any]]:
+    for values in book.rows(name):
+        yield [read_value(v) for v in values]
 
 
 def _used_width(values: list[Any]) -> int:
@@ -170,7 +160,7 @@ def load_contract(path: Path) -> Contract:
     if not path.exists():
         return contract
     try:
-        book = load_workbook(path, read_only=True, data_only=False)
+        book = XlsxReader(path)
     except Exception as error:  # any failure to open means the file is not a usable .xlsx
         raise WorkbookRefused(
             f"{path} is corrupt or not an .xlsx ({type(error).__name__}): left untouched;"
@@ -178,19 +168,19 @@ def load_contract(path: Path) -> Contract:
         ) from error
     try:
         names = book.sheetnames
-        truth = book[GROUND_TRUTH.name] if GROUND_TRUTH.name in names else None
-        header = next(truth.iter_rows(max_row=1, values_only=True), ()) if truth else ()
-        _refuse_if_foreign(path, names, list(header))
-        for name in book.sheetnames:
-            if name == README.name:
+        header = next(book.rows(GROUND_TRUTH.name), []) if GROUND_TRUTH.name in names else []
+        _refuse_if_foreign(path, names, header)
+        for sheet in book.sheets:
+            if sheet.name == README.name:
                 continue
-            if name == OFFERED:
-                contract.offered = _offered_keys(_rows_of(book[name], values_only=True))
-            elif name in SHEET_BY_NAME:
-                values_only = name in PIPELINE_SHEETS
-                _read_table(contract, SHEET_BY_NAME[name], _rows_of(book[name], values_only))
+            if sheet.name == OFFERED:
+                contract.offered = _offered_keys(_rows_of(book, sheet.name))
+            elif sheet.name in SHEET_BY_NAME:
+                _read_table(contract, SHEET_BY_NAME[sheet.name], _rows_of(book, sheet.name))
             else:
-                contract.other_sheets[name] = list(_rows_of(book[name], values_only=False))
+                contract.other_sheets[sheet.name] = list(_rows_of(book, sheet.name))
+                if sheet.state != "visible":
+                    contract.hidden_sheets[sheet.name] = sheet.state
     except WorkbookRefused:
         raise
     except Exception as error:  # a sheet that cannot be parsed: corrupt, leave it alone
@@ -252,83 +242,44 @@ def _width(column: str, rows: list[Row]) -> float:
     return float(min(max(longest, len(column)) + 2, 60))
 
 
-def _table(spec_name: str, columns: list[str], count: int) -> Table:
-    ref = f"A1:{get_column_letter(len(columns))}{max(count + 1, 2)}"
-    table = Table(
-        displayName=spec_name,
-        ref=ref,
-        autoFilter=AutoFilter(ref=ref),
-        tableColumns=[TableColumn(id=i, name=name) for i, name in enumerate(columns, start=1)],
+def _sheet_out(spec: Sheet, columns: list[str], rows: list[Row]) -> SheetOut:
+    readme = spec is README
+    widths = [100.0 if readme and c == "explanation" else _width(c, rows) for c in columns]
+    dropdowns = []
+    if spec is GROUND_TRUTH and "verdict" in columns:
+        options = Verdict.ALL
+        error = f"Choose {', '.join(options[:-1])} or {options[-1]} (or leave it blank)."
+        dropdowns.append(Dropdown(columns.index("verdict") + 1, options, error))
+    return SheetOut(
+        name=spec.name,
+        header=columns,
+        rows=[[row.get(column) for column in columns] for row in rows],
+        widths=widths,
+        dropdowns=dropdowns,
+        wrapped=readme,
     )
-    table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
-    return table
 
 
-def _verdict_dropdown(columns: list[str]) -> DataValidation:
-    letter = get_column_letter(columns.index("verdict") + 1)
-    dropdown = DataValidation(
-        type="list",
-        formula1=f'"{",".join(Verdict.ALL)}"',
-        allow_blank=True,
-        showErrorMessage=True,
-        errorTitle="verdict",
-        error=f"Choose {', '.join(Verdict.ALL[:-1])} or {Verdict.ALL[-1]}.",
-    )
-    dropdown.add(f"{letter}2:{letter}{MAX_ROWS}")
-    return dropdown
-
-
-def _write_table(book: Workbook, spec: Sheet, columns: list[str], rows: list[Row]) -> None:
-    """Widths, frozen header and dropdowns first (write-only needs them before the rows)."""
-    sheet = book.create_sheet(spec.name)
-    assert isinstance(sheet, WriteOnlyWorksheet)
-    for index, column in enumerate(columns, start=1):
-        width = 100.0 if spec is README and column == "explanation" else _width(column, rows)
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A2"
-    if spec is GROUND_TRUTH:
-        sheet.data_validations.append(_verdict_dropdown(columns))
-    sheet.append(columns)
-    for row in rows:
-        if spec is README:
-            sheet.append([_wrapped(sheet, row.get(column)) for column in columns])
-        else:
-            sheet.append([written_value(sheet, row.get(column)) for column in columns])
-    sheet.tables.add(_table(spec.name, columns, len(rows)))  # columns named above, as
-    # write-only mode requires (add_table would only warn that it cannot name them)
-
-
-def _wrapped(sheet: WriteOnlyWorksheet, text: Any) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, text)
-    cell.alignment = Alignment(wrap_text=True, vertical="top")
-    if isinstance(text, str) and "." not in text and "(" in text:
-        cell.font = Font(bold=True)
-    return cell
-
-
-def _write_offered(book: Workbook, offered: set[Key]) -> None:
+def _offered_sheet(offered: set[Key]) -> SheetOut:
     by_doc: dict[str, list[str]] = {}
     for doc_id, name, item in sorted(offered, key=lambda k: (k[0], k[1], k[2] or 0)):
         by_doc.setdefault(doc_id, []).append(name if item is None else f"{name}#{item}")
-    sheet = book.create_sheet(OFFERED)
-    sheet.sheet_state = "veryHidden"
-    sheet.append(["doc_id", "keys"])
+    rows: list[list[Any]] = [["doc_id", "keys"]]
     for doc_id, keys in by_doc.items():
         for start in range(0, len(keys), 500):  # stay far below Excel's 32,767 per cell
-            sheet.append([doc_id, " ".join(keys[start : start + 500])])
+            rows.append([doc_id, " ".join(keys[start : start + 500])])
+    return SheetOut(name=OFFERED, rows=rows, state="veryHidden")
 
 
 def save_contract(path: Path, contract: Contract) -> None:
     """Write every sheet to a temp file beside the workbook, back up the old one, rename."""
-    book = Workbook(write_only=True)
+    sheets = []
     for spec in SHEETS:
         rows = readme_rows() if spec is README else contract.rows.get(spec.name, [])
         columns = list(README.columns) if spec is README else contract.header(spec)
-        _write_table(book, spec, columns, rows)
+        sheets.append(_sheet_out(spec, columns, rows))
     for name, cells in contract.other_sheets.items():
-        sheet = book.create_sheet(name)
-        assert isinstance(sheet, WriteOnlyWorksheet)
-        for values in cells:
-            sheet.append([written_value(sheet, v) for v in values])
-    _write_offered(book, contract.offered)
-    save_atomically(path, lambda temp: book.save(temp))
+        state = contract.hidden_sheets.get(name, "visible")
+        sheets.append(SheetOut(name=name, rows=cells, state=state))  # type: ignore[arg-type]
+    sheets.append(_offered_sheet(contract.offered))
+    save_atomically(path, lambda temp: write_xlsx(temp, sheets))

@@ -17,7 +17,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from math import isfinite
 from pathlib import Path
-from typing import Any, Literal
+from typing import IO, Any, Literal
 
 from openpyxl.utils import get_column_letter
 
@@ -76,7 +76,8 @@ def _cell(ref: str, value: Any, wrapped: bool = False) -> str:
     if value is None:
         return ""
     if isinstance(value, Formula):
-        return f'<c r="{ref}"><f>{_escape(clean_text(value[1:] if value[:1] == "=" else value))}</f></c>'
+        formula = clean_text(value[1:] if value.startswith("=") else value)
+        return f'<c r="{ref}"><f>{_escape(formula)}</f></c>'
     if isinstance(value, str):
         text = clean_text(value)
         if not text:
@@ -90,8 +91,10 @@ def _cell(ref: str, value: Any, wrapped: bool = False) -> str:
         number = float(value) if isinstance(value, Decimal) else value
         if isinstance(number, float) and not isfinite(number):
             return _cell(ref, str(number))
-        return f'<c r="{ref}"><v>{number!r}</v></c>' if isinstance(number, float) else (
-            f'<c r="{ref}"><v>{number}</v></c>'
+        return (
+            f'<c r="{ref}"><v>{number!r}</v></c>'
+            if isinstance(number, float)
+            else (f'<c r="{ref}"><v>{number}</v></c>')
         )
     if isinstance(value, datetime):
         return f'<c r="{ref}" s="{DATETIME_STYLE}"><v>{_serial(value)!r}</v></c>'
@@ -107,31 +110,9 @@ def _header_cell(ref: str, name: str, wrapped: bool) -> str:
     return f'<c r="{ref}"{style} t="inlineStr"><is><t>{_escape(name)}</t></is></c>'
 
 
-def _sheet_xml(sheet: SheetOut, table_rel: str | None, selected: bool) -> tuple[bytes, int, int]:
-    """The worksheet XML, and the number of rows and columns it holds."""
-    rows: list[str] = []
-    width = len(sheet.header) if sheet.header else 0
-    letters = [get_column_letter(i) for i in range(1, max(width, 1) + 1)]
-    number = 0
-    if sheet.header is not None:
-        number = 1
-        cells = "".join(
-            _header_cell(f"{letters[i]}1", name, sheet.wrapped) for i, name in enumerate(sheet.header)
-        )
-        rows.append(f'<row r="1">{cells}</row>')
-    for values in sheet.rows:
-        number += 1
-        if len(values) > len(letters):
-            letters += [get_column_letter(i) for i in range(len(letters) + 1, len(values) + 1)]
-        width = max(width, len(values))
-        row = str(number)
-        cells = "".join(
-            _cell(letters[i] + row, value, sheet.wrapped) for i, value in enumerate(values)
-        )
-        rows.append(f'<row r="{row}">{cells}</row>' if cells else "")
+def _sheet_top(sheet: SheetOut, rows: int, width: int, selected: bool) -> str:
     parts = [HEAD, f'<worksheet xmlns="{MAIN}" xmlns:r="{REL}">']
-    last = f"{get_column_letter(max(width, 1))}{max(number, 1)}"
-    parts.append(f'<dimension ref="A1:{last}"/>')
+    parts.append(f'<dimension ref="A1:{get_column_letter(max(width, 1))}{max(rows, 1)}"/>')
     tab = ' tabSelected="1"' if selected else ""
     if sheet.header is not None:
         parts.append(
@@ -148,9 +129,11 @@ def _sheet_xml(sheet: SheetOut, table_rel: str | None, selected: bool) -> tuple[
             for i, w in enumerate(sheet.widths, start=1)
         )
         parts.append(f"<cols>{cols}</cols>")
-    parts.append("<sheetData>")
-    parts.extend(rows)
-    parts.append("</sheetData>")
+    return "".join(parts)
+
+
+def _sheet_tail(sheet: SheetOut, has_table: bool) -> str:
+    parts: list[str] = []
     if sheet.dropdowns:
         parts.append(f'<dataValidations count="{len(sheet.dropdowns)}">')
         for dropdown in sheet.dropdowns:
@@ -166,10 +149,41 @@ def _sheet_xml(sheet: SheetOut, table_rel: str | None, selected: bool) -> tuple[
     parts.append(
         '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
     )
-    if table_rel is not None:
-        parts.append(f'<tableParts count="1"><tablePart r:id="{table_rel}"/></tableParts>')
+    if has_table:
+        parts.append('<tableParts count="1"><tablePart r:id="rId1"/></tableParts>')
     parts.append("</worksheet>")
-    return "".join(parts).encode("utf-8"), number, width
+    return "".join(parts)
+
+
+def _write_sheet(out: IO[bytes], sheet: SheetOut, selected: bool) -> int:
+    """Stream the worksheet XML; returns the number of rows written (header included)."""
+    body = list(sheet.rows)
+    header = [] if sheet.header is None else [sheet.header]
+    width = max([len(values) for values in body] + [len(sheet.header or ())])
+    rows = len(body) + len(header)
+    letters = [get_column_letter(i) for i in range(1, width + 1)]
+    out.write(_sheet_top(sheet, rows, width, selected).encode("utf-8"))
+    out.write(b"<sheetData>")
+    chunk: list[str] = []
+    if sheet.header is not None:
+        cells = "".join(
+            _header_cell(f"{letters[i]}1", name, sheet.wrapped)
+            for i, name in enumerate(sheet.header)
+        )
+        chunk.append(f'<row r="1">{cells}</row>')
+    wrapped = sheet.wrapped
+    for number, values in enumerate(body, start=len(header) + 1):
+        row = str(number)
+        cells = "".join(_cell(letters[i] + row, v, wrapped) for i, v in enumerate(values))
+        if cells:
+            chunk.append(f'<row r="{row}">{cells}</row>')
+        if len(chunk) >= 2000:
+            out.write("".join(chunk).encode("utf-8"))
+            chunk.clear()
+    out.write("".join(chunk).encode("utf-8"))
+    out.write(b"</sheetData>")
+    out.write(_sheet_tail(sheet, sheet.header is not None).encode("utf-8"))
+    return rows
 
 
 def _table_xml(table_id: int, sheet: SheetOut, rows: int) -> bytes:
@@ -185,7 +199,7 @@ def _table_xml(table_id: int, sheet: SheetOut, rows: int) -> bytes:
         f'<autoFilter ref="{ref}"/><tableColumns count="{len(sheet.header)}">{columns}'
         '</tableColumns><tableStyleInfo name="TableStyleMedium2" showFirstColumn="0"'
         ' showLastColumn="0" showRowStripes="1" showColumnStripes="0"/></table>'
-    ).encode("utf-8")
+    ).encode()
 
 
 STYLES = (
@@ -215,8 +229,7 @@ TABLE_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.table+
 OFFICE_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 
-def write_xlsx(path: Path, sheets: list[SheetOut]) -> None:
-    """Write the sheets, in order, as one .xlsx file at ``path`` (the caller makes it atomic)."""
+def _content_types(sheets: list[SheetOut]) -> str:
     types = [
         '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
         'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>',
@@ -225,23 +238,40 @@ def write_xlsx(path: Path, sheets: list[SheetOut]) -> None:
         '<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-'
         'officedocument.spreadsheetml.styles+xml"/>',
     ]
+    tables = 0
+    for number, sheet in enumerate(sheets, start=1):
+        types.append(
+            f'<Override PartName="/xl/worksheets/sheet{number}.xml" ContentType="{SHEET_TYPE}"/>'
+        )
+        if sheet.header is not None:
+            tables += 1
+            types.append(
+                f'<Override PartName="/xl/tables/table{tables}.xml" ContentType="{TABLE_TYPE}"/>'
+            )
+    return (
+        f'{HEAD}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        f"{''.join(types)}</Types>"
+    )
+
+
+def write_xlsx(path: Path, sheets: list[SheetOut]) -> None:
+    """Write the sheets, in order, as one .xlsx file at ``path`` (the caller makes it atomic)."""
     entries: list[str] = []
     relations: list[str] = []
     tables = 0
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as book:
+        book.writestr("[Content_Types].xml", _content_types(sheets))
+        book.writestr(
+            "_rels/.rels",
+            f'{HEAD}<Relationships xmlns="{PKG_REL}"><Relationship Id="rId1"'
+            f' Type="{OFFICE_REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+        )
         for number, sheet in enumerate(sheets, start=1):
-            table_rel = "rId1" if sheet.header is not None else None
-            xml, rows, _ = _sheet_xml(sheet, table_rel, selected=number == 1)
-            book.writestr(f"xl/worksheets/sheet{number}.xml", xml)
-            types.append(
-                f'<Override PartName="/xl/worksheets/sheet{number}.xml" ContentType="{SHEET_TYPE}"/>'
-            )
-            if table_rel is not None:
+            with book.open(f"xl/worksheets/sheet{number}.xml", "w", force_zip64=True) as out:
+                rows = _write_sheet(out, sheet, selected=number == 1)
+            if sheet.header is not None:
                 tables += 1
                 book.writestr(f"xl/tables/table{tables}.xml", _table_xml(tables, sheet, rows))
-                types.append(
-                    f'<Override PartName="/xl/tables/table{tables}.xml" ContentType="{TABLE_TYPE}"/>'
-                )
                 book.writestr(
                     f"xl/worksheets/_rels/sheet{number}.xml.rels",
                     f'{HEAD}<Relationships xmlns="{PKG_REL}"><Relationship Id="rId1"'
@@ -270,14 +300,4 @@ def write_xlsx(path: Path, sheets: list[SheetOut]) -> None:
         book.writestr(
             "xl/_rels/workbook.xml.rels",
             f'{HEAD}<Relationships xmlns="{PKG_REL}">{"".join(relations)}</Relationships>',
-        )
-        book.writestr(
-            "_rels/.rels",
-            f'{HEAD}<Relationships xmlns="{PKG_REL}"><Relationship Id="rId1"'
-            f' Type="{OFFICE_REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
-        )
-        book.writestr(
-            "[Content_Types].xml",
-            f'{HEAD}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-            f"{''.join(types)}</Types>",
         )

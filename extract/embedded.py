@@ -1,10 +1,10 @@
 """E-invoices: a PDF that carries Factur-X / ZUGFeRD (CII) or XRechnung (CII or UBL) XML.
 
 The XML is the seller's own data, exact and free, so it wins over reading the page. Fields
-are matched by their EN 16931 business term (``bt="BT-1"`` in the schema's metadata), so a
-user's schema can ask for them too. Quotes still come from the visible text: each value
-cites the first line of the page that prints it (a line with one of its labels first); a
-value the page does not print keeps no quote and shows as ungrounded.
+are matched by their EN 16931 business term (``bt="BT-1"`` in the schema's metadata, or a
+list tried in order), so a user's schema can ask for them too. Quotes still come from the
+visible text: each value cites the first line of the page that prints it (a line with one
+of its labels first); a value the page does not print keeps no quote, shown ungrounded.
 """
 
 from __future__ import annotations
@@ -63,6 +63,7 @@ CII_TERMS: dict[str, tuple[str, ...]] = {
     "BT-153": ("ram:SpecifiedTradeProduct/ram:Name",),
     "BT-129": ("ram:SpecifiedLineTradeDelivery/ram:BilledQuantity",),
     "BT-146": ("ram:SpecifiedLineTradeAgreement/ram:NetPriceProductTradePrice/ram:ChargeAmount",),
+    "BT-148": ("ram:SpecifiedLineTradeAgreement/ram:GrossPriceProductTradePrice/ram:ChargeAmount",),
     "BT-131": (
         "ram:SpecifiedLineTradeSettlement/ram:SpecifiedTradeSettlementLineMonetarySummation"
         "/ram:LineTotalAmount",
@@ -90,6 +91,7 @@ UBL_TERMS: dict[str, tuple[str, ...]] = {
     "BT-153": ("cac:Item/cbc:Name",),
     "BT-129": ("cbc:InvoicedQuantity", "cbc:CreditedQuantity"),
     "BT-146": ("cac:Price/cbc:PriceAmount",),
+    "BT-148": ("cac:Price/cac:AllowanceCharge/cbc:BaseAmount",),
     "BT-131": ("cbc:LineExtensionAmount",),
 }
 UBL_LINES = ("cac:InvoiceLine", "cac:CreditNoteLine")
@@ -105,8 +107,11 @@ class EInvoice:
     def terms(self) -> dict[str, tuple[str, ...]]:
         return CII_TERMS if self.syntax == "cii" else UBL_TERMS
 
-    def value(self, term: str, node: ElementTree.Element | None = None) -> str | None:
-        for path in self.terms().get(term, ()):
+    def value(self, terms: Any, node: ElementTree.Element | None = None) -> str | None:
+        """The first of the business terms (one, or a list in order of preference) present."""
+        names = [terms] if isinstance(terms, str) else list(terms)
+        paths = [path for name in names for path in self.terms().get(str(name), ())]
+        for path in paths:
             found = (self.root if node is None else node).find(path, NS)
             if found is not None and found.text and found.text.strip():
                 return found.text.strip()
@@ -167,17 +172,44 @@ def typed(kind: Kind, text: str) -> Any:
     return text
 
 
-def printed_in(kind: Kind, value: Any, line: str) -> bool:
-    """Whether a visible line prints the value (the same test grounding applies)."""
-    if kind == "date":
-        return any(found == value for d in (True, False) for found, _, _ in date_spans(line, d))
-    if kind in ("money", "number"):
-        return any(
-            abs(abs(found) - abs(value)) <= Decimal("0.01") for found, _, _ in amount_spans(line)
+@dataclass(frozen=True)
+class PrintedLine:
+    """One visible line, read once in every way a value may be printed in it."""
+
+    page: int
+    text: str
+    amounts: frozenset[Decimal]
+    dates: frozenset[date]
+    squeezed: str
+    normalized: str
+    currency: str | None
+
+    @classmethod
+    def of(cls, page: int, text: str) -> PrintedLine:
+        return cls(
+            page=page,
+            text=text,
+            amounts=frozenset(abs(found) for found, _, _ in amount_spans(text)),
+            dates=frozenset(
+                d for day_first in (True, False) for d, _, _ in date_spans(text, day_first)
+            ),
+            squeezed=squeezed(text),
+            normalized=normalized_text(text),
+            currency=currency_code(text),
         )
-    if kind == "code":
-        return squeezed(str(value)) in squeezed(line) or currency_code(line) == value
-    return normalized_text(str(value)) in normalized_text(line)
+
+    def prints(self, kind: Kind, value: Any) -> bool:
+        """The same test grounding applies: the value is in this line."""
+        if kind == "date":
+            return value in self.dates
+        if kind in ("money", "number"):
+            target = abs(value)
+            return target in self.amounts or any(
+                abs(found - target) <= Decimal("0.01") for found in self.amounts
+            )
+        if kind == "code":
+            return squeezed(str(value)) in self.squeezed or self.currency == value
+        return normalized_text(str(value)) in self.normalized
 
 
 class VisibleText:
@@ -185,26 +217,28 @@ class VisibleText:
 
     def __init__(self, document: ParsedDocument) -> None:
         self.lines = [
-            (page.number, line.strip())
+            PrintedLine.of(page.number, line.strip())
             for page in document.pages
             for line in page.text.splitlines()
             if line.strip()
         ]
 
-    def cited(
-        self, spec: FieldSpec, value: Any, near: tuple[int, str] | None = None
-    ) -> dict[str, Any]:
+    def cited(self, spec: FieldSpec, value: Any, near: PrintedLine | None = None) -> dict[str, Any]:
         """{value, page, quote}: a line with a label and the value, else any line printing it."""
-        if near is not None and printed_in(spec.kind, value, near[1]):
-            return {"value": value, "page": near[0], "quote": near[1]}
+        if near is not None and near.prints(spec.kind, value):
+            return {"value": value, "page": near.page, "quote": near.text}
+        chosen = self.line_printing(spec, value)
+        if chosen is None:
+            return {"value": value}
+        return {"value": value, "page": chosen.page, "quote": chosen.text}
+
+    def line_printing(self, spec: FieldSpec, value: Any) -> PrintedLine | None:
         labels = [label.casefold() for label in spec.labels]
-        printing = [entry for entry in self.lines if printed_in(spec.kind, value, entry[1])]
-        for page, line in printing:
-            if any(label in line.casefold() for label in labels):
-                return {"value": value, "page": page, "quote": line}
-        if printing:
-            return {"value": value, "page": printing[0][0], "quote": printing[0][1]}
-        return {"value": value}
+        printing = [line for line in self.lines if line.prints(spec.kind, value)]
+        for line in printing:
+            if any(label in line.text.casefold() for label in labels):
+                return line
+        return printing[0] if printing else None
 
 
 def embedded_values(
@@ -216,7 +250,7 @@ def embedded_values(
     lists: dict[str, list[FieldSpec]] = {}
     for spec in field_specs(schema):
         term = spec.extra.get("bt")
-        if not isinstance(term, str):
+        if not term:
             continue
         if spec.list_field is not None:
             lists.setdefault(spec.list_field, []).append(spec)
@@ -227,8 +261,14 @@ def embedded_values(
             data[spec.path] = visible.cited(spec, value)
     for list_field, item_specs in lists.items():
         rows = [_row(einvoice, node, item_specs, visible) for node in einvoice.lines()]
-        data[list_field] = [row for row in rows if row]
+        data[list_field] = [row for row in rows if _is_item(row)]
     return data
+
+
+def _is_item(row: dict[str, Any]) -> bool:
+    """A line that sells something: not a section title or note (nothing, for nothing)."""
+    numbers = [cited["value"] for cited in row.values() if isinstance(cited["value"], Decimal)]
+    return bool(row) and (not numbers or any(number != 0 for number in numbers))
 
 
 def _row(
@@ -236,15 +276,15 @@ def _row(
 ) -> dict[str, Any]:
     """One invoice line; its values cite the line that prints the first of them."""
     row: dict[str, Any] = {}
-    near: tuple[int, str] | None = None
+    near: PrintedLine | None = None
     for spec in specs:
-        text = einvoice.value(str(spec.extra["bt"]), node)
+        text = einvoice.value(spec.extra["bt"], node)
         value = typed(spec.kind, text) if text is not None else None
         if value is None:
             continue
         row[spec.name] = visible.cited(spec, value, near)
-        if near is None and "quote" in row[spec.name]:
-            near = (row[spec.name]["page"], row[spec.name]["quote"])
+        if near is None:
+            near = visible.line_printing(spec, value)
     return row
 
 
@@ -252,7 +292,7 @@ def embedded_extraction(
     document: ParsedDocument, schema: type[BaseModel], backend: str, model: str
 ) -> Extraction | None:
     """The document read from its attached e-invoice, or None when it carries none."""
-    if not any(isinstance(spec.extra.get("bt"), str) for spec in field_specs(schema)):
+    if not any(spec.extra.get("bt") for spec in field_specs(schema)):
         return None
     try:
         data = document.path.read_bytes()

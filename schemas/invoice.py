@@ -59,7 +59,7 @@ class LineItem(BaseModel):
             "pu ht", "prix", "precio unitario", "precio", "prezzo unitario", "prezzo",
             "prijs per stuk", "stukprijs", "prijs",
         ],
-        bt="BT-146",
+        bt=["BT-148", "BT-146"],  # the price as printed, before discounts
     )  # fmt: skip
     amount: CitedMoney = cited(
         "Line total.",

@@ -16,7 +16,6 @@ import json
 import re
 import socket
 import struct
-import sys
 import threading
 import time
 from collections import deque
@@ -344,6 +343,10 @@ def handler_for(fake: FakeAnthropic) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
+        def setup(self) -> None:
+            super().setup()  # headers and body go out as two writes: no Nagle delay between
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
@@ -428,4 +431,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

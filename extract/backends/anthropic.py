@@ -11,6 +11,7 @@ that does not validate is sent back with the error, at most ``max_validation_ret
 
 from __future__ import annotations
 
+import functools
 import getpass
 import hashlib
 import os
@@ -185,6 +186,13 @@ def judged(message: Message, schema: type[BaseModel]) -> Answer:
         return Answer(None, validation_problem(error), text)
 
 
+@functools.cache
+def schema_parts(schema: type[BaseModel]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """System blocks and output format, built once a schema: the schema transform costs ~25 ms."""
+    output_format = {"type": "json_schema", "schema": anthropic.transform_schema(schema)}
+    return system_blocks(schema), {"format": output_format}
+
+
 class AnthropicBackend:
     """Claude through the official SDK; ``ANTHROPIC_BASE_URL`` points it at a gateway or fake."""
 
@@ -224,14 +232,13 @@ class AnthropicBackend:
         self, model: str, document: ParsedDocument, schema: type[BaseModel]
     ) -> dict[str, Any]:
         """The Messages API request for one document: also what a batch line carries."""
+        system, output_config = schema_parts(schema)
         return {
             "model": model,
             "max_tokens": MAX_TOKENS,
-            "system": system_blocks(schema),
+            "system": system,
             "messages": [{"role": "user", "content": document_content(document)}],
-            "output_config": {
-                "format": {"type": "json_schema", "schema": anthropic.transform_schema(schema)}
-            },
+            "output_config": output_config,
             "metadata": {"user_id": self.user_id},
         }
 

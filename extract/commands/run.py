@@ -45,6 +45,13 @@ from schemas import schema_named
     show_default=True,
     help="Seconds one request may take before it is retried.",
 )
+@click.option(
+    "--parse-timeout",
+    type=click.FloatRange(min=0.1),
+    default=60.0,
+    show_default=True,
+    help="Seconds one PDF may take to parse; a slower one is stopped and marked timeout.",
+)
 def command(
     folder: Path,
     workbook: Path,
@@ -58,6 +65,7 @@ def command(
     user: str | None,
     batch: bool,
     timeout: float,
+    parse_timeout: float,
 ) -> None:
     """Extract every PDF in FOLDER into the workbook; bad PDFs get a status, the run goes on."""
     console = Console(stderr=True, soft_wrap=True)
@@ -81,6 +89,7 @@ def command(
         force=force,
         limit=limit,
         batch=batch,
+        parse_timeout=parse_timeout,
     )
     with Progress(
         TextColumn("[progress.description]{task.description}"),

@@ -1,0 +1,1 @@
+"""The rules backend's parts: lines, labels, typed values, fields, parties, tables."""

@@ -1,7 +1,7 @@
 """The document's currency: a labelled code, else the code or sign printed with its totals.
 
-A sign or code counts only where it stands with an amount or a currency label, and only
-when the document names a single currency; two different ones leave the field empty.
+Failing both, the currency the document's lines name, when one clearly dominates (three
+times as many lines as any other); otherwise the field stays empty.
 """
 
 from __future__ import annotations

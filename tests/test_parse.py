@@ -1,0 +1,126 @@
+"""The parse stage: worker processes, the parse cache, and a timeout that never hangs a run."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+import extract.parse
+from contract.sheets import Status
+from extract.documents import Document, file_sha256
+from extract.parse import (
+    PARSER,
+    ParserCrashed,
+    ParseStage,
+    ParseTimeout,
+    WorkerPool,
+    blob_pages,
+    pages_blob,
+)
+from extract.pdf import ParsedDocument, parsed_document
+from extract.run import RunOptions, execute
+from extract.store import Store
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "pdfs"
+INVOICE = SAMPLES / "invoice-10-two-pages.pdf"
+
+
+def document_of(path: Path) -> Document:
+    return Document(path, file_sha256(path))
+
+
+def napping(seconds: float) -> float:
+    time.sleep(seconds)
+    return seconds
+
+
+def dying(code: int) -> int:
+    os._exit(code)
+
+
+def test_pages_survive_the_cache_round_trip() -> None:
+    pages = parsed_document(document_of(INVOICE)).pages
+    assert blob_pages(pages_blob(pages)) == pages
+
+
+def test_a_task_over_the_deadline_is_killed_and_the_pool_goes_on() -> None:
+    with WorkerPool(napping, workers=2, timeout_s=0.5) as pool:
+        slow = pool.submit(30.0)
+        quick = [pool.submit(0.01) for _ in range(4)]
+        started = time.monotonic()
+        with pytest.raises(ParseTimeout):
+            slow.result(timeout=10)
+        assert time.monotonic() - started < 5
+        assert [future.result(timeout=10) for future in quick] == [0.01] * 4
+        assert pool.submit(0.01).result(timeout=10) == 0.01  # the killed worker was replaced
+
+
+def test_a_crashed_worker_fails_only_its_task() -> None:
+    with (
+        WorkerPool(dying, workers=1, timeout_s=10) as pool,
+        pytest.raises(ParserCrashed, match="exit code 3"),
+    ):
+        pool.submit(3).result(timeout=10)
+    with WorkerPool(napping, workers=1, timeout_s=10) as pool:
+        assert pool.submit(0.0).result(timeout=10) == 0.0
+
+
+def test_an_unchanged_pdf_is_parsed_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = Store(tmp_path / "store.db")
+    document = document_of(INVOICE)
+    with ParseStage(store, workers=1) as stage:
+        first = stage.parsed(document)
+    assert first.status == Status.OK and first.pages == 2
+    assert store.cached_parse(document.sha256, PARSER) is not None
+
+    def no_parsing(document: Document, with_tables: bool = True) -> ParsedDocument:
+        raise AssertionError("parsed again although cached")
+
+    monkeypatch.setattr(extract.parse, "parsed_document", no_parsing)  # workers are forked
+    with ParseStage(store, workers=1) as stage:
+        second = stage.parsed(document)
+    assert second.document is not None and first.document is not None
+    assert second.document.pages == first.document.pages
+    assert second.fresh is None
+    store.close()
+
+
+def test_then_runs_in_the_worker_right_after_parsing() -> None:
+    with ParseStage(None, then=lambda parsed: (os.getpid(), parsed.pages[0].text), workers=1) as s:
+        result = s.parsed(document_of(INVOICE))
+    assert result.document is None and result.value is not None
+    pid, text = result.value
+    assert pid != os.getpid() and "INV-2026-0450" in text
+
+
+def test_a_hung_parser_marks_its_document_timeout_and_the_run_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "pdfs"
+    folder.mkdir()
+    for name in ("invoice-01-left-labels.pdf", "invoice-07-de-rechnung.pdf"):
+        shutil.copy(SAMPLES / name, folder / name)
+    shutil.copy(SAMPLES / "invoice-03-labels-above-gbp.pdf", folder / "slow.pdf")
+    real = extract.parse.parsed_document
+
+    def hangs_on_slow(document: Document, with_tables: bool = True) -> ParsedDocument:
+        if document.file == "slow.pdf":
+            time.sleep(600)
+        return real(document, with_tables)
+
+    monkeypatch.setattr(extract.parse, "parsed_document", hangs_on_slow)  # workers are forked
+    started = time.monotonic()
+    summary = execute(
+        RunOptions(folder=folder, workbook=tmp_path / "c.xlsx", backend="rules", parse_timeout=1.0)
+    )
+    assert time.monotonic() - started < 30
+    by_file = {outcome.file: outcome for outcome in summary.outcomes}
+    assert by_file["slow.pdf"].status == Status.TIMEOUT
+    assert "--parse-timeout" in by_file["slow.pdf"].error
+    assert by_file["invoice-01-left-labels.pdf"].status == Status.OK
+    assert by_file["invoice-07-de-rechnung.pdf"].status == Status.OK
+    assert (tmp_path / "c.xlsx").exists()
