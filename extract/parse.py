@@ -105,15 +105,17 @@ class Parsed(Generic[T]):
     fresh: CachedParse | None = None  # just parsed: for the parse cache
 
 
-def parsed_in_worker(
-    then: Callable[[ParsedDocument], T] | None, task: tuple[Document, CachedParse | None]
-) -> Parsed[T]:
+Task = tuple[Document, CachedParse | None, bool]  # the document, its cached pages, cache it?
+
+
+def parsed_in_worker(then: Callable[[ParsedDocument], T] | None, task: Task) -> Parsed[T]:
     """What a worker does with one document: parse it (or read its cached pages), then ``then``."""
-    document, cached = task
+    document, cached, to_cache = task
     fresh = None
     if cached is None:
         parsed = parsed_document(document)
-        fresh = CachedParse(parsed.status, parsed.error, pages_blob(parsed.pages))
+        if to_cache:
+            fresh = CachedParse(parsed.status, parsed.error, pages_blob(parsed.pages))
     else:
         parsed = outcome_of(document, cached.status, cached.error, blob_pages(cached.blob))
     pages = len(parsed.pages)
@@ -318,7 +320,7 @@ class ParseStage(Generic[T]):
         self.store = store
         self.timeout_s = timeout_s
         work = _ParseWork(then)
-        self._pool: WorkerPool[tuple[Document, CachedParse | None], Parsed[T]] = WorkerPool(
+        self._pool: WorkerPool[Task, Parsed[T]] = WorkerPool(
             work, workers or cpu_count(), timeout_s
         )
 
@@ -326,7 +328,7 @@ class ParseStage(Generic[T]):
         """Never raises for a bad PDF: a timeout, a crash and a corrupt file are statuses."""
         cached = self._cached(document)
         try:
-            result = self._pool.submit((document, cached)).result()
+            result = self._pool.submit((document, cached, self.store is not None)).result()
         except ParseTimeout as error:
             return Parsed(
                 Status.TIMEOUT, str(error), 0, outcome_of(document, Status.TIMEOUT, str(error))
@@ -363,5 +365,5 @@ class _ParseWork(Generic[T]):
     def __init__(self, then: Callable[[ParsedDocument], T] | None) -> None:
         self.then = then
 
-    def __call__(self, task: tuple[Document, CachedParse | None]) -> Parsed[T]:
+    def __call__(self, task: Task) -> Parsed[T]:
         return parsed_in_worker(self.then, task)

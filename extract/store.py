@@ -216,7 +216,7 @@ class Store:
 
     def latest_run_id(self) -> str | None:
         row = self.db.execute(
-            "SELECT run_id FROM runs WHERE finished IS NOT NULL ORDER BY finished DESC, run_id DESC"
+            "SELECT run_id FROM runs WHERE finished IS NOT NULL ORDER BY rowid DESC LIMIT 1"
         ).fetchone()
         return str(row[0]) if row else None
 

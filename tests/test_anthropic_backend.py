@@ -103,8 +103,8 @@ def test_clean_run_fills_the_workbook_and_a_second_run_sends_nothing(
         f"INV-{n:05d}" for n in range(1, DOCS + 1)
     }
     assert len(extractions.query("field == 'line_items.amount'")) == 2 * DOCS
-    runs = sheets(workbook)["runs"]
-    assert runs["input_tokens"].iloc[-1] > 0 and runs["cost_usd"].iloc[-1] > 0
+    runs = sheets(workbook)["runs"].set_index("run_id")
+    assert runs.loc[summary.run_id, "input_tokens"] > 0
 
     sent = fake.messages()
     assert len(sent) == DOCS
@@ -119,7 +119,8 @@ def test_clean_run_fills_the_workbook_and_a_second_run_sends_nothing(
     again = run(folder, workbook)
     assert len(fake.messages()) == DOCS, "a warm run sends no request"
     assert again.cached == DOCS and again.ok == DOCS
-    assert sheets(workbook)["runs"]["cost_usd"].iloc[-1] == 0
+    runs = sheets(workbook)["runs"].set_index("run_id")
+    assert runs.loc[again.run_id, "cost_usd"] == 0 and runs.loc[summary.run_id, "cost_usd"] > 0
     assert_every_document_accounted(again, workbook)
 
 
@@ -140,7 +141,7 @@ def test_a_validation_error_is_shown_to_the_model_and_every_try_counted(
     tries = requests_for(workbook, outcome.doc_id)
     assert [r["attempt"] for r in tries] == [1, 2]
     assert all(r["input_tokens"] > 0 and r["output_tokens"] > 0 for r in tries)
-    run_row = sheets(workbook)["runs"].iloc[-1]
+    run_row = sheets(workbook)["runs"].set_index("run_id").loc[summary.run_id]
     store = Store.beside(workbook)
     assert run_row["input_tokens"] == sum(r["input_tokens"] for r in store.requests())
     store.close()
