@@ -67,7 +67,8 @@ def typed_final(rows: list[Row], kinds: Mapping[str, Kind]) -> list[Row]:
 
 def write_run(path: Path, documents: list[Row], values: list[Row], runs: list[Row]) -> None:
     """Replace what the pipeline owns, keep and merge what people typed, save atomically."""
-    contract = load_contract(path)
+    replaced = (DOCUMENTS.name, EXTRACTIONS.name, FINAL.name, RUNS.name)
+    contract = load_contract(path, replaced)
     extractions = extraction_rows(values)
     kinds = kinds_of(values)
     ground_truth = merged_ground_truth(

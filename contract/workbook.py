@@ -9,7 +9,7 @@ seconds where openpyxl takes minutes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -76,14 +76,18 @@ class Contract:
     def header(self, spec: Sheet) -> list[str]:
         """The columns to write: a person's order kept, missing contract columns put back."""
         found = self.columns.get(spec.name)
-        if not found:
-            return list(spec.columns) + self.extra_columns.get(spec.name, [])
-        header = list(found)
+        header = list(found or [*spec.columns, *self.extra_columns.get(spec.name, [])])
         for index, column in enumerate(spec.columns):
             if column in header:
                 continue
             before = [c for c in spec.columns[:index] if c in header]
             header.insert(header.index(before[-1]) + 1 if before else 0, column)
+        if spec.owner != "pipeline":  # a cell put in a people's row under a new name is kept
+            named = set(header)
+            for row in self.rows.get(spec.name, []):
+                if not named.issuperset(row):
+                    header += [c for c in row if c not in named]
+                    named.update(row)
         return header
 
 
@@ -115,10 +119,18 @@ def _used_width(values: list[Any]) -> int:
     return max((i + 1 for i, v in enumerate(values) if v is not None), default=0)
 
 
-def _read_table(contract: Contract, spec: Sheet, rows: Iterator[list[Any]]) -> None:
-    cells = list(rows)
-    if not cells:
+def _read_table(
+    contract: Contract, spec: Sheet, rows: Iterator[list[Any]], header_only: bool = False
+) -> None:
+    """The sheet's rows as dicts by column name. ``header_only`` skips the rows of a sheet
+    about to be replaced, unless a person added columns whose cells must be carried over."""
+    first = next(rows, None)
+    if first is None:
         return
+    if header_only and not [h for h in _header_names(first, spec) if h not in spec.columns]:
+        contract.columns[spec.name] = _header_names(first, spec)
+        return
+    cells = [first, *rows]
     width = max(_used_width(values) for values in cells)
     header = _header_names(cells[0][:width] + [None] * (width - len(cells[0])), spec)
     table = contract.sheet(spec.name)
@@ -152,9 +164,10 @@ def _refuse_if_foreign(path: Path, sheetnames: list[str], header: list[Any]) -> 
         )
 
 
-def load_contract(path: Path) -> Contract:
+def load_contract(path: Path, replaced: Collection[str] = ()) -> Contract:
     """The workbook's contents; a missing file is an empty contract. Refuses, untouched,
-    a file that is not an .xlsx, is corrupt, or is not ours."""
+    a file that is not an .xlsx, is corrupt, or is not ours. The rows of ``replaced``
+    sheets (about to be rewritten) are only read when people added columns to them."""
     contract = Contract()
     refuse_if_unusable(path)
     if not path.exists():
@@ -176,7 +189,8 @@ def load_contract(path: Path) -> Contract:
             if sheet.name == OFFERED:
                 contract.offered = _offered_keys(_rows_of(book, sheet.name))
             elif sheet.name in SHEET_BY_NAME:
-                _read_table(contract, SHEET_BY_NAME[sheet.name], _rows_of(book, sheet.name))
+                spec, rows = SHEET_BY_NAME[sheet.name], _rows_of(book, sheet.name)
+                _read_table(contract, spec, rows, header_only=sheet.name in replaced)
             else:
                 contract.other_sheets[sheet.name] = list(_rows_of(book, sheet.name))
                 if sheet.state != "visible":

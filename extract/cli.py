@@ -16,7 +16,7 @@ from schemas import SchemaNotFound
 F = TypeVar("F", bound=Callable[..., Any])
 
 # Each command lives in its own module under extract/commands and registers itself here.
-COMMAND_MODULES = ("run", "inspect", "schemas", "score")
+COMMAND_MODULES = ("run", "inspect", "schemas", "score", "export", "assign")
 
 USER_ERRORS = (ExtractError, SchemaNotFound, WorkbookRefused)
 

@@ -94,7 +94,12 @@ class RunSummary:
     backend: str
     model: str
     workbook: Path
-    outcomes: list[DocumentOutcome] = field(default_factory=list)
+    outcomes: list[DocumentOutcome] = field(default_factory=list)  # kept without their values
+    fields_found: int = 0  # values are in the store: memory stays flat as the folder grows
+
+    def add(self, outcome: DocumentOutcome) -> None:
+        self.fields_found += sum(value["value"] is not None for value in outcome.values)
+        self.outcomes.append(replace(outcome, values=[]))
 
     @property
     def ok(self) -> int:
@@ -107,10 +112,6 @@ class RunSummary:
     @property
     def cached(self) -> int:
         return sum(o.cached for o in self.outcomes)
-
-    @property
-    def fields_found(self) -> int:
-        return sum(v["value"] is not None for o in self.outcomes for v in o.values)
 
 
 Extracted = tuple[DocumentOutcome, Extraction | None]  # the extraction None when it failed
@@ -318,7 +319,7 @@ def execute(
         for outcome in outcomes_in_order(documents, pipeline.outcome, options.concurrency):
             with lock:
                 store.record_document(run_id, outcome.document_row(), outcome.values)
-                summary.outcomes.append(outcome)
+                summary.add(outcome)
             if on_document is not None:
                 on_document(outcome)
         pipeline.parser.close()

@@ -1,0 +1,47 @@
+"""The workbook explains itself: a README of every column, dropdowns, frozen headers, widths."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from openpyxl import load_workbook
+
+from contract.merge import key_of
+from contract.sheets import COLUMN_HELP, GROUND_TRUTH, SHEETS, Verdict
+from contract.workbook import Contract, load_contract, readme_rows, save_contract
+
+
+def test_readme_explains_every_sheet_and_column() -> None:
+    topics = {row["topic"]: row["explanation"] for row in readme_rows()}
+    for spec in SHEETS[1:]:
+        for column in spec.columns:
+            assert COLUMN_HELP[spec.name][column], f"{spec.name}.{column} has no help"
+            assert topics[f"{spec.name}.{column}"] == COLUMN_HELP[spec.name][column]
+
+
+def test_layout_helps_people(tmp_path: Path) -> None:
+    path = tmp_path / "contract.xlsx"
+    contract = Contract()
+    contract.sheet(GROUND_TRUTH.name).append(
+        {"doc_id": "0123456789ab", "field": "seller", "suggested": "A very long company name Ltd"}
+    )
+    save_contract(path, contract)
+    book = load_workbook(path)
+    truth = book[GROUND_TRUTH.name]
+    assert truth.freeze_panes == "A2"
+    (dropdown,) = truth.data_validations.dataValidation
+    assert dropdown.formula1 == '"' + ",".join(Verdict.ALL) + '"'
+    assert str(dropdown.sqref).startswith("G2:G")  # the verdict column
+    assert truth.column_dimensions["E"].width >= len("A very long company name Ltd")
+    assert book["README"].column_dimensions["B"].width >= 80
+    assert book["_offered"].sheet_state == "veryHidden"
+
+
+def test_an_all_digit_doc_id_excel_made_a_number_keeps_its_key(tmp_path: Path) -> None:
+    path = tmp_path / "contract.xlsx"
+    save_contract(path, Contract())
+    book = load_workbook(path)
+    book[GROUND_TRUTH.name].append([12345678901, None, "total", "1", 5.0, None, "correct"])
+    book.save(path)
+    (row,) = load_contract(path).sheet(GROUND_TRUTH.name)
+    assert key_of(row) == ("012345678901", "total", 1)
