@@ -47,19 +47,33 @@ def value_in_quote(kind: Kind, value: str, quote: str) -> bool:
     return normalized_text(value) in normalized_text(quote)
 
 
-def is_grounded(document: ParsedDocument, value: FieldValue) -> bool:
+def is_grounded(
+    document: ParsedDocument, value: FieldValue, squeezed_pages: dict[int, str] | None = None
+) -> bool:
+    """``squeezed_pages`` lets many values of one document share each page's squeezed text."""
     if value.page is None or not value.quote:
         return False
     page = document.page(value.page)
     if page is None or not page.has_text:
         return False
-    return quote_on_page(value.quote, page.text) and value_in_quote(
-        value.kind, value.value or "", value.quote
+    pages = {} if squeezed_pages is None else squeezed_pages
+    haystack = pages.get(page.number)
+    if haystack is None:
+        haystack = pages[page.number] = squeezed(page.text)
+    needle = squeezed(value.quote)
+    return (
+        bool(needle)
+        and needle in haystack
+        and value_in_quote(value.kind, value.value or "", value.quote)
     )
 
 
 def grounded_values(document: ParsedDocument, values: list[FieldValue]) -> list[VerifiedValue]:
-    return [VerifiedValue(v, None if v.value is None else is_grounded(document, v)) for v in values]
+    pages: dict[int, str] = {}
+    return [
+        VerifiedValue(v, None if v.value is None else is_grounded(document, v, pages))
+        for v in values
+    ]
 
 
 def _total(values: list[FieldValue], path: str) -> Decimal | None:
