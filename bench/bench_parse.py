@@ -119,8 +119,13 @@ def child_run(folder: Path, workbook: Path, with_workbook: bool) -> None:
         written["check_seconds"] += time.perf_counter() - started
         return loaded
 
-    def timed_write(*args: Any, **kwargs: Any) -> None:
+    finish_run = run.Store.finish_run
+
+    def finished(store: Any, run_id: str) -> None:  # the loop is done, the workbook step next
         written["peak_before_mb"] = vm_peak_mb()
+        finish_run(store, run_id)
+
+    def timed_write(*args: Any, **kwargs: Any) -> None:
         started = time.perf_counter()
         if with_workbook:
             write_run(*args, **kwargs)
@@ -128,6 +133,7 @@ def child_run(folder: Path, workbook: Path, with_workbook: bool) -> None:
 
     run.write_run = timed_write  # type: ignore[assignment]
     run.load_contract = timed_check  # type: ignore[assignment]
+    run.Store.finish_run = finished  # type: ignore[method-assign]
     started = time.perf_counter()
     summary = run.execute(run.RunOptions(folder=folder, workbook=workbook, backend="rules"))
     total = time.perf_counter() - started
@@ -141,7 +147,7 @@ def child_run(folder: Path, workbook: Path, with_workbook: bool) -> None:
         "workbook_seconds": written["seconds"] + written["check_seconds"],
         "check_seconds": written["check_seconds"],
         "peak_mb": vm_peak_mb(),
-        "peak_before_workbook_mb": written["peak_before_mb"],
+        "peak_before_workbook_mb": written["peak_before_mb"],  # parse, extract, store
         "worker_peak_mb": workers_mb,
     }
     print(json.dumps(figures))
@@ -172,7 +178,7 @@ def show_run(name: str, pages: int, figures: dict[str, Any]) -> None:
     )
     print(
         f"  {'':<28} peak memory: run process {figures['peak_mb']:.0f} MB"
-        f" ({figures['peak_before_workbook_mb']:.0f} MB before the workbook write),"
+        f" ({figures['peak_before_workbook_mb']:.0f} MB before the workbook step),"
         f" largest worker {figures['worker_peak_mb']:.0f} MB"
     )
 

@@ -32,7 +32,7 @@ from extract.documents import folder_documents  # noqa: E402
 from extract.pdf import ParsedDocument, parsed_document  # noqa: E402
 from schemas.base import field_specs, field_values  # noqa: E402
 from schemas.invoice import Invoice  # noqa: E402
-from schemas.values import currency_code  # noqa: E402
+from schemas.values import currency_code, sign_meanings  # noqa: E402
 
 INVOICE2DATA_FIELDS = {"invoice_number": "invoice_number", "date": "issue_date", "amount": "total"}
 INVOICE2DATA_LINE = {
@@ -46,9 +46,13 @@ INVOICE2DATA_LINE = {
 
 
 def printed_currency(document: ParsedDocument, code: str) -> bool:
-    """The page names the currency, by code or by a sign that means it."""
+    """The page names the currency, by code or by a sign that means it there: a bare "$"
+    names USD only where the document says so (a US address, "US dollars")."""
+    signs = sign_meanings("\n".join(page.text for page in document.pages))
     return any(
-        currency_code(line) == code for page in document.pages for line in page.text.splitlines()
+        currency_code(line, signs) == code
+        for page in document.pages
+        for line in page.text.splitlines()
     )
 
 

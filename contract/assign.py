@@ -17,7 +17,7 @@ from contract.merge import blank, judged, key_of, testers_by_doc
 from contract.sheets import DOCUMENTS, GROUND_TRUTH
 from contract.workbook import Row, load_contract, save_contract
 
-COMBINATIONS_TRIED = 5_000  # above this, testers are chosen one at a time
+COMBINATIONS_TRIED = 1_000  # above this, testers are chosen one at a time
 TEMPLATE_COLUMNS = ("doc_id", "file", "field", "item", "suggested", "latest")
 
 Pair = tuple[str, str]

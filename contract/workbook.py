@@ -48,6 +48,7 @@ __all__ = [
     "Formula",
     "Row",
     "WorkbookRefused",
+    "check_contract",
     "load_contract",
     "lock_file",
     "readme_rows",
@@ -162,6 +163,32 @@ def _refuse_if_foreign(path: Path, sheetnames: list[str], header: list[Any]) -> 
             f"{path} is not a pdf-extract workbook (no ground_truth table): left untouched;"
             " give another --workbook path"
         )
+
+
+def check_contract(path: Path) -> None:
+    """Refuse, before any work, a workbook that is open, not an .xlsx, corrupt or not ours:
+    the cheap part of load_contract (no sheet is read beyond the ground_truth header)."""
+    refuse_if_unusable(path)
+    if not path.exists():
+        return
+    try:
+        book = XlsxReader(path)
+    except Exception as error:  # any failure to open means the file is not a usable .xlsx
+        raise WorkbookRefused(
+            f"{path} is corrupt or not an .xlsx ({type(error).__name__}): left untouched;"
+            " restore it from backups/ or give another --workbook path"
+        ) from error
+    try:
+        names = book.sheetnames
+        header = next(book.rows(GROUND_TRUTH.name), []) if GROUND_TRUTH.name in names else []
+    except Exception as error:
+        raise WorkbookRefused(
+            f"{path} is corrupt ({type(error).__name__}): left untouched;"
+            " restore it from backups/ or give another --workbook path"
+        ) from error
+    finally:
+        book.close()
+    _refuse_if_foreign(path, names, header)
 
 
 def load_contract(path: Path, replaced: Collection[str] = ()) -> Contract:

@@ -1,23 +1,23 @@
 """Labels from the workbook: the client's corrections first, then the testers' verdicts.
 
-Several testers may judge one key. Where they agree, their verdict is the label; where
-they disagree, the key is left out of the score and listed for review, and their
-agreement (percent, Cohen's kappa per pair, Krippendorff's alpha overall) is measured.
+The testers' verdicts are aggregated by contract.labels.verdict_readings, the same rules that
+fill final. Where testers agree, their reading is the label; where they disagree, the key is
+left out of the score and listed for review, and their agreement (percent, Cohen's kappa per
+pair, Krippendorff's alpha overall) is measured.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from contract.labels import LabelSource, Reading, verdict_readings
 from contract.merge import key_of
-from contract.sheets import Key, Source, Verdict
+from contract.sheets import Key
 from evals.agreement import PairAgreement, krippendorff_alpha, pair_agreements
-from evals.compare import cell_text, comparable, typed_value
+from evals.compare import typed_value
 from schemas.base import FieldSpec, Kind
-
-UNNAMED_TESTER = "(unnamed)"
 
 
 @dataclass(frozen=True)
@@ -32,25 +32,30 @@ class Label:
     value: str | None
     known: bool = True
     rejected: str | None = None
-    source: str = Source.TESTER
+    source: str = LabelSource.TESTER
 
     @classmethod
-    def truth(cls, value: str | None, source: str = Source.TESTER) -> Label:
+    def truth(cls, value: str | None, source: str = LabelSource.TESTER) -> Label:
         return cls(value=value, source=source)
 
     @classmethod
-    def not_this(cls, rejected: str | None, source: str = Source.TESTER) -> Label:
+    def not_this(cls, rejected: str | None, source: str = LabelSource.TESTER) -> Label:
         return cls(value=None, known=False, rejected=rejected, source=source)
+
+    @classmethod
+    def of(cls, reading: Reading, kind: Kind) -> Label:
+        """A tester's reading (cells as typed) as a label of typed values."""
+        if reading.known:
+            return cls.truth(typed_value(kind, reading.value))
+        return cls.not_this(typed_value(kind, reading.rejected))
 
     @property
     def absent(self) -> bool:
         return self.known and self.value is None
 
     def token(self, kind: Kind) -> str:
-        """Equal for labels that say the same thing: how testers' opinions are compared."""
-        if not self.known:
-            return "not:" + comparable(kind, self.rejected)
-        return "absent" if self.value is None else "is:" + comparable(kind, self.value)
+        """Equal for labels that say the same thing, as testers' readings are compared."""
+        return Reading(self.value, self.known, self.rejected).token(kind)
 
     def describe(self) -> str:
         if not self.known:
@@ -89,58 +94,45 @@ def field_kinds(specs: Iterable[FieldSpec]) -> dict[str, Kind]:
     return {spec.path: spec.kind for spec in specs}
 
 
-def tester_label(row: Mapping[str, Any], kind: Kind) -> tuple[Label | None, str]:
-    """One ground_truth row's opinion, and its verdict as read; no label if it says nothing."""
-    verdict = (cell_text(row.get("verdict")) or "").casefold()
-    suggested = typed_value(kind, row.get("suggested"))
-    expected = typed_value(kind, row.get("expected"))
-    if verdict == Verdict.ABSENT:
-        return Label.truth(None), verdict
-    if verdict == Verdict.CORRECT:
-        return Label.truth(suggested), verdict
-    if verdict in (Verdict.WRONG, ""):
-        if expected is not None:
-            return Label.truth(expected), verdict
-        return (Label.not_this(suggested) if verdict else None), verdict
-    return None, verdict
-
-
 def workbook_labels(
     ground_truth: Iterable[Mapping[str, Any]],
     corrections: Iterable[Mapping[str, Any]],
     kinds: Mapping[str, Kind],
+    documents: Collection[str] | None = None,
 ) -> WorkbookLabels:
-    """Aggregate people's sheets into one label per key (rows as load_contract gives them)."""
-    result = WorkbookLabels()
-    opinions: dict[Key, dict[str, Opinion]] = {}
-    for row in ground_truth:
-        key = key_of(dict(row))
-        if not key[0] or not key[1]:
-            continue
-        label, verdict = tester_label(row, kinds.get(key[1], "text"))
-        if label is None:
-            if verdict:
-                result.unreadable.append((key, verdict))
-            continue
-        tester = cell_text(row.get("tester")) or UNNAMED_TESTER
-        opinions.setdefault(key, {})[tester] = Opinion(tester, label, verdict)  # last one wins
+    """Aggregate people's sheets into one label per key (rows as load_contract gives them).
+
+    With ``documents`` (doc_ids), only their rows count, agreement figures included: a dev
+    scoring must not measure, list or even name holdout keys.
+    """
+
+    def wanted(key: Key) -> bool:
+        return bool(key[0] and key[1]) and (documents is None or key[0] in documents)
+
+    readings = verdict_readings((row for row in ground_truth if wanted(key_of(row))), kinds)
+    result = WorkbookLabels(unreadable=readings.unreadable)
     corrected: dict[Key, Label] = {}
     for row in corrections:
-        key = key_of(dict(row))
-        if key[0] and key[1]:
+        key = key_of(row)
+        if wanted(key):
             value = typed_value(kinds.get(key[1], "text"), row.get("value"))
-            corrected[key] = Label.truth(value, Source.CLIENT)
+            corrected[key] = Label.truth(value, LabelSource.CLIENT)
     tokens = {
-        key: {t: o.label.token(kinds.get(key[1], "text")) for t, o in by_tester.items()}
-        for key, by_tester in opinions.items()
+        key: {tester: reading.token(kinds.get(key[1])) for tester, reading in by_tester.items()}
+        for key, by_tester in readings.opinions.items()
     }
     result.pairs = pair_agreements(tokens)
     result.alpha = krippendorff_alpha(list(by_tester.values()) for by_tester in tokens.values())
-    for key, by_tester in opinions.items():
-        if len(set(tokens[key].values())) == 1:
-            result.labels[key] = next(iter(by_tester.values())).label
-        elif key not in corrected:
-            result.disagreements.append(Disagreement(key, tuple(by_tester.values())))
+    for key, reading in readings.agreed.items():
+        result.labels[key] = Label.of(reading, kinds.get(key[1], "text"))
+    for key, by_tester in readings.disagreements.items():
+        if key not in corrected:
+            kind = kinds.get(key[1], "text")
+            opinions = tuple(
+                Opinion(tester, Label.of(reading, kind), reading.verdict)
+                for tester, reading in by_tester.items()
+            )
+            result.disagreements.append(Disagreement(key, opinions))
     result.labels.update(corrected)
     result.corrections = len(corrected)
     return result

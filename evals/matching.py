@@ -1,7 +1,10 @@
 """Line items matched as a set: one missing row must not shift every later row into an error.
 
-Predicted rows are paired with labeled rows by an optimal assignment (Hungarian algorithm,
-minimum total cost), where the cost of a pair is how many of its fields disagree.
+Predicted rows are paired with labeled rows by an optimal assignment (Hungarian algorithm)
+that makes the fewest errors in all: a pair costs the fields it gets wrong, a row left
+unmatched costs the errors it makes alone (a labeled row's omissions, a predicted row's
+filled values). A wrong row paired with a labeled one is a wrong value (a hallucination),
+not an omission plus an unscored extra row.
 """
 
 from __future__ import annotations
@@ -57,6 +60,24 @@ def assignment(cost: Sequence[Sequence[float]]) -> list[tuple[int, int]]:
     return sorted((owner[c] - 1, c - 1) for c in range(1, cols + 1) if owner[c])
 
 
-def matched_rows(cost: Sequence[Sequence[float]], worst: float) -> list[tuple[int, int]]:
-    """Optimal pairs, without those that agree on nothing (cost ``worst``): those stay apart."""
-    return [(r, c) for r, c in assignment(cost) if cost[r][c] < worst]
+def matched_rows(
+    cost: Sequence[Sequence[float]],
+    unmatched_rows: Sequence[float],
+    unmatched_columns: Sequence[float],
+) -> list[tuple[int, int]]:
+    """The pairs of least total cost, counting what rows and columns cost left unmatched.
+
+    A pair is kept when it costs no more than leaving both apart
+    (``cost[r][c] <= unmatched_rows[r] + unmatched_columns[c]``): on a tie, the two rows
+    are the same row read wrong. The assignment runs on each pair's saving over leaving
+    both apart (never above 0, as a pair may always be left apart), so it also chooses
+    which rows stay unmatched: the result is optimal among all partial matchings.
+    """
+    if not cost or not cost[0]:
+        return []
+    saving = [
+        [cost[r][c] - unmatched_rows[r] - unmatched_columns[c] for c in range(len(cost[0]))]
+        for r in range(len(cost))
+    ]
+    capped = [[min(value, 0.0) for value in row] for row in saving]
+    return [(r, c) for r, c in assignment(capped) if saving[r][c] <= 0]

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from contract.labels import LabelSource
 from contract.merge import key_of
 from contract.sheets import Key
 from evals.compare import filled, same, typed_value
@@ -222,15 +223,23 @@ def _list_judgements(
         row = None if predicted_item is None else predictions.get((doc_id, path, predicted_item))
         return judged((doc_id, path, truth_item), kinds[path], row, label)
 
-    def pair_cost(truth_item: int, predicted_item: int) -> float:
+    def errors(truth_item: int, predicted_item: int | None) -> float:
+        """Labeled fields judged wrong (or not judgeable) with this partner, or with none."""
         total = 0.0
         for path in paths:
-            verdict = decision(truth_item, predicted_item, path)
-            total += 1.0 if verdict is None else (0.0 if verdict.correct else 1.0)
+            if (doc_id, path, truth_item) in labels:
+                verdict = decision(truth_item, predicted_item, path)
+                total += 0.0 if verdict is not None and verdict.correct else 1.0
         return total
 
-    cost = [[pair_cost(t, p) for p in predicted_items] for t in truth_items]
-    pairs = matched_rows(cost, float(len(paths))) if truth_items and predicted_items else []
+    def filled_values(predicted_item: int) -> float:
+        """What a predicted row left apart costs: each filled value is a value with no truth."""
+        rows = (predictions.get((doc_id, path, predicted_item)) for path in paths)
+        return float(sum(row is not None and filled(row.get("value")) for row in rows))
+
+    cost = [[errors(t, p) for p in predicted_items] for t in truth_items]
+    alone = [errors(t, None) for t in truth_items]
+    pairs = matched_rows(cost, alone, [filled_values(p) for p in predicted_items])
     partner: dict[int, int | None] = {t: None for t in truth_items}
     for r, c in pairs:
         partner[truth_items[r]] = predicted_items[c]
@@ -252,7 +261,7 @@ def _list_judgements(
             for path in paths:
                 row = predictions.get((doc_id, path, predicted_item))
                 if row is not None and filled(row.get("value")):
-                    label = Label.truth(None, "closed list")
+                    label = Label.truth(None, LabelSource.CLOSED_LIST)
                     verdict = judged((doc_id, path, key_item), kinds[path], row, label)
                     if verdict is not None:
                         judgements.append(verdict)

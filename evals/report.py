@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from html import escape
 from typing import Any
 
+from contract.labels import ALL_FIELDS
 from evals.labels import Disagreement
 from evals.metrics import Judgement, Rate, Scores, Tally
 from evals.regression import Comparison
@@ -51,14 +52,20 @@ def percent(rate: Rate) -> str:
     return "–" if rate.value is None else f"{rate.value:.1%}"
 
 
-def rate_cell(rate: Rate) -> str:
+def rate_text(rate: Rate) -> str:
+    """'78.6% 11/14 [52–92%]': the figure, its count, its 95% interval when counts are small."""
     if rate.value is None:
-        return '<td class="num muted">–</td>'
-    text = f"{rate.value:.1%} <span class=muted>({rate.hits}/{rate.total})</span>"
+        return "–"
+    text = f"{rate.value:.1%} {rate.hits}/{rate.total}"
     interval = rate.interval
     if rate.small and interval:
-        text += f" <span class=muted>[{interval[0]:.0%}–{interval[1]:.0%}]</span>"
-    return f'<td class="num">{text}</td>'
+        text += f" [{interval[0] * 100:.0f}–{interval[1] * 100:.0f}%]"
+    return text
+
+
+def rate_cell(rate: Rate) -> str:
+    css = "num muted" if rate.value is None else "num"
+    return f'<td class="{css}">{escape(rate_text(rate))}</td>'
 
 
 def _bar(y: int, rate: Rate, colour: str, name: str) -> str:
@@ -77,7 +84,7 @@ def _bar(y: int, rate: Rate, colour: str, name: str) -> str:
                 f'<line x1="{low:.1f}" x2="{high:.1f}" y1="{y + 7}" y2="{y + 7}"'
                 f' stroke="{GREY}" stroke-width="1.5"/>'
             )
-    label = percent(rate) + (f" ({rate.hits}/{rate.total})" if rate.total else "")
+    label = escape(rate_text(rate))
     parts.append(f'<text x="{LABEL_WIDTH + BAR_WIDTH + 8}" y="{y + 11}">{label}</text>')
     return "".join(parts)
 
@@ -86,7 +93,7 @@ def field_chart(by_field: Mapping[str, Tally], fields: Sequence[str]) -> str:
     """An inline SVG: per field, an accuracy bar and a hallucination bar with 95% intervals."""
     shown = [name for name in fields if name in by_field and by_field[name].labeled]
     height = ROW_HEIGHT * len(shown) + 30
-    width = LABEL_WIDTH + BAR_WIDTH + 140
+    width = LABEL_WIDTH + BAR_WIDTH + 200
     rows = []
     for index, name in enumerate(shown):
         y = 24 + index * ROW_HEIGHT
@@ -225,7 +232,7 @@ def html_report(data: ReportData) -> str:
         f"<!DOCTYPE html><html lang=en><head><meta charset=utf-8><title>{escape(data.title)}"
         f"</title><style>{STYLE}</style></head><body><h1>{escape(data.title)}</h1>",
         "".join(f"<p class=muted>{escape(note)}</p>" for note in data.notes),
-        tally_table("overall", {"all fields": overall}, {}),
+        tally_table("overall", {ALL_FIELDS: overall}, {}),
         "<h2>Per field</h2>",
         field_chart(data.scores.by_field, data.fields),
         tally_table("field", field_tallies, {}),

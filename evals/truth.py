@@ -14,12 +14,11 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from contract.labels import LabelSource
 from contract.sheets import Key
 from evals.compare import typed_value
 from evals.labels import Label
 from schemas.base import field_specs
-
-TRUTH_SOURCE = "truth"
 
 
 def truth_labels(
@@ -31,16 +30,16 @@ def truth_labels(
     for spec in field_specs(schema):
         if spec.list_field is None:
             value = typed_value(spec.kind, truth.get(spec.path))
-            labels[(doc_id, spec.path, None)] = Label.truth(value, TRUTH_SOURCE)
+            labels[(doc_id, spec.path, None)] = Label.truth(value, LabelSource.TRUTH_FILE)
             continue
         lists.add(spec.list_field)
         rows = truth.get(spec.list_field) or []
         for item, row in enumerate(rows, start=1):
             value = typed_value(spec.kind, row.get(spec.name) if isinstance(row, dict) else None)
-            labels[(doc_id, spec.path, item)] = Label.truth(value, TRUTH_SOURCE)
+            labels[(doc_id, spec.path, item)] = Label.truth(value, LabelSource.TRUTH_FILE)
     for list_field in sorted(lists):
         count = len(truth.get(list_field) or [])
-        labels[(doc_id, list_field, None)] = Label.truth(str(count), TRUTH_SOURCE)
+        labels[(doc_id, list_field, None)] = Label.truth(str(count), LabelSource.TRUTH_FILE)
     return labels
 
 

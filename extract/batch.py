@@ -1,31 +1,48 @@
-"""``--batch``: the documents that need an answer go to the provider as one batch (half price).
+"""``--batch``: the documents that need an answer go to the provider in batches (half price).
 
-Each request's custom_id is the document's cache key, so a result maps to its document
+Each request's custom_id is the document's cache key, so an answer maps to its document
 whatever run asked for it. The batch id is stored the moment the provider accepts it: a run
 killed while waiting is resumed by the next one, which polls the same batch instead of
-paying again. Documents whose batch answer failed then go the ordinary way, one request
-each with retries and the fallback model, through the same pipeline.
+paying again. Every answer of a batch is kept in the run store before the batch is marked
+ended, the answers this run does not want too, so no answer is ever paid for twice.
+Documents whose batch answer failed, or whose request could not be built, then go the
+ordinary way, one request each with retries and the fallback model, through the same
+pipeline.
+
+Requests are built a document at a time from the run's parse stage (its pages cached, so the
+run does not parse them again) and sent in batches under the provider's limits; only the
+batch being filled is held in memory.
 """
 
 from __future__ import annotations
 
+import json
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, fields
 from typing import Any, Protocol, runtime_checkable
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from contract.sheets import Status
-from extract.backends import Backend, Extraction
+from extract.backends import Backend, Extraction, Usage
 from extract.backends.base import BatchResult
 from extract.documents import Document
 from extract.errors import InputError
-from extract.pdf import ParsedDocument, parsed_document
-from extract.store import Store
+from extract.parse import DEFAULT_TIMEOUT_S, Parsed, ParseStage, cpu_count
+from extract.pdf import ParsedDocument
+from extract.store import Store, StoredAnswer
 
 POLL_START_S = 1.0
 POLL_MAX_S = 60.0
+# the Message Batches API's caps a batch: 100,000 requests or 256 MB, less room for the envelope
+MAX_BATCH_REQUESTS = 100_000
+MAX_BATCH_BYTES = 240 * 1024 * 1024
+KEEP_EVERY = 200  # answers kept per transaction while a batch's results are read
+
+Request = tuple[str, dict[str, Any]]  # (custom_id, Messages API params)
 
 
 @runtime_checkable
@@ -33,12 +50,13 @@ class BatchBackend(Protocol):
     """What a backend offers when its provider has a batch API."""
 
     model: str
+    reads_scans: bool
 
     def batch_request(
         self, document: ParsedDocument, schema: type[BaseModel]
     ) -> dict[str, Any]: ...
 
-    def submit_batch(self, requests: list[tuple[str, dict[str, Any]]]) -> str: ...
+    def submit_batch(self, requests: list[Request]) -> str: ...
 
     def batch_progress(self, batch_id: str) -> tuple[bool, int, int]: ...
 
@@ -59,19 +77,32 @@ OnProgress = Callable[[BatchProgress], None]
 
 
 class BatchAnswers:
-    """The run's backend, answering from batch results first and by single requests after."""
+    """The run's backend, answering from kept batch answers first and by single requests after."""
 
-    def __init__(self, backend: Backend, answers: dict[str, Extraction]) -> None:
+    def __init__(self, backend: Backend, store: Store, keys: dict[str, str]) -> None:
         self.backend = backend
-        self.answers = answers  # by PDF sha256
+        self.store = store
+        self.keys = keys  # PDF sha256 -> custom_id, for the documents a batch answered
         self.name = backend.name
         self.model = backend.model
         self.prompt_version = backend.prompt_version
         self.reads_scans = backend.reads_scans
 
     def extract(self, document: ParsedDocument, schema: type[BaseModel]) -> Extraction:
-        answer = self.answers.pop(document.sha256, None)
+        answer = self._kept(document, schema)
         return answer if answer is not None else self.backend.extract(document, schema)
+
+    def _kept(self, document: ParsedDocument, schema: type[BaseModel]) -> Extraction | None:
+        key = self.keys.get(document.sha256)
+        kept = None if key is None else self.store.batch_answer(key)
+        if kept is None or kept.result is None:
+            return None
+        try:
+            result = schema.model_validate(kept.result)
+        except ValidationError:
+            return None
+        usage = Usage(**{f.name: kept.usage[f.name] for f in fields(Usage) if f.name in kept.usage})
+        return Extraction(result, self.name, kept.model or self.model, "model", usage)
 
 
 def readable(parsed: ParsedDocument, reads_scans: bool) -> bool:
@@ -86,33 +117,144 @@ def batch_answers(
     run_id: str,
     on_progress: OnProgress | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    parse_timeout: float = DEFAULT_TIMEOUT_S,
+    force: bool = False,
 ) -> BatchAnswers:
-    """Submit (or resume) the batch for ``pending`` (cache key, document), wait, collect."""
+    """Answers for ``pending`` (cache key, document): kept, resumed, or from new batches.
+
+    Without ``force`` an answer kept from an earlier batch is used as it is.
+    """
     if not isinstance(backend, BatchBackend):
         raise InputError(f"--batch needs a backend with a batch API; {backend.name} has none")
-    parsed = {key: parsed_document(document) for key, document in pending}
-    wanted = {key: doc for key, doc in parsed.items() if readable(doc, backend.reads_scans)}
-    batches: dict[str, set[str]] = {}
-    for batch_id, custom_ids in store.open_batches(backend.model):
-        keys = set(custom_ids) & wanted.keys()
-        if keys:
-            batches[batch_id] = keys
-    covered = set().union(*batches.values()) if batches else set()
-    fresh = [key for key in wanted if key not in covered]
+    documents = dict(pending)  # by cache key: the same bytes twice make one request
+    batches = [
+        (batch_id, doc_ids)
+        for batch_id, doc_ids in store.open_batches(backend.model)
+        if not doc_ids.keys().isdisjoint(documents)
+    ]
+    covered: set[str] = set[str]().union(*(doc_ids.keys() for _, doc_ids in batches))
+    fresh = [
+        (key, document)
+        for key, document in documents.items()
+        if key not in covered and (force or not _answered(store, key))
+    ]
+    unbuilt: set[str] = set()
     if fresh:
-        requests = [(key, backend.batch_request(wanted[key], schema)) for key in fresh]
-        batch_id = backend.submit_batch(requests)
-        store.add_batch(batch_id, run_id, backend.model, fresh)
-        batches[batch_id] = set(fresh)
-    answers: dict[str, Extraction] = {}
-    for batch_id, keys in batches.items():
+        with ParseStage[None](store, timeout_s=parse_timeout) as stage:
+            requests = built_requests(backend, schema, fresh, stage, unbuilt)
+            for chunk in request_chunks(requests, MAX_BATCH_REQUESTS, MAX_BATCH_BYTES, unbuilt):
+                doc_ids = {key: documents[key].doc_id for key, _ in chunk}
+                batch_id = backend.submit_batch(chunk)
+                store.add_batch(batch_id, run_id, backend.model, doc_ids)
+                batches.append((batch_id, doc_ids))
+    for batch_id, doc_ids in batches:
         wait_for_batch(backend, batch_id, on_progress, sleep)
-        doc_ids = {key: wanted[key].doc_id for key in keys}
-        for result in backend.batch_results(batch_id, schema, doc_ids):
-            if result.extraction is not None:
-                answers[wanted[result.custom_id].sha256] = result.extraction
-        store.finish_batch(batch_id)
-    return BatchAnswers(backend, answers)
+        keep_answers(backend, schema, store, batch_id, doc_ids)
+        store.finish_batch(batch_id)  # only now: every answer of it is kept
+    keys = {document.sha256: key for key, document in pending if key not in unbuilt}
+    return BatchAnswers(backend, store, keys)
+
+
+def _answered(store: Store, key: str) -> bool:
+    kept = store.batch_answer(key)
+    return kept is not None and kept.result is not None
+
+
+def built_requests(
+    backend: BatchBackend,
+    schema: type[BaseModel],
+    documents: list[tuple[str, Document]],
+    stage: ParseStage[None],
+    unbuilt: set[str],
+) -> Iterator[Request]:
+    """Each readable document's request, in order, parsed a few documents ahead.
+
+    A document whose request cannot be built (a scan pypdf cannot copy, say) is added to
+    ``unbuilt`` and left to the single-request path, which reports its error.
+    """
+    ahead = 2 * cpu_count()
+    window: deque[tuple[str, Future[Parsed[None]]]] = deque()
+    with ThreadPoolExecutor(max_workers=ahead) as threads:
+        for key, document in documents:
+            window.append((key, threads.submit(stage.parsed, document)))
+            while len(window) >= ahead or (window and window[0][1].done()):
+                request = _request(backend, schema, *window.popleft(), unbuilt)
+                if request is not None:
+                    yield request
+        while window:
+            request = _request(backend, schema, *window.popleft(), unbuilt)
+            if request is not None:
+                yield request
+
+
+def _request(
+    backend: BatchBackend,
+    schema: type[BaseModel],
+    key: str,
+    parsing: Future[Parsed[None]],
+    unbuilt: set[str],
+) -> Request | None:
+    try:
+        parsed = parsing.result().document
+        if parsed is None or not readable(parsed, backend.reads_scans):
+            return None  # the pipeline gives it its parse status; nothing to ask
+        return key, backend.batch_request(parsed, schema)
+    except Exception:  # the pipeline tries again alone and records the error
+        unbuilt.add(key)
+        return None
+
+
+def request_chunks(
+    requests: Iterable[Request], max_requests: int, max_bytes: int, too_large: set[str]
+) -> Iterator[list[Request]]:
+    """The requests in batches of at most ``max_requests`` and ``max_bytes`` of JSON.
+
+    A request larger than a whole batch may be is added to ``too_large``: it goes alone.
+    """
+    chunk: list[Request] = []
+    size = 0
+    for custom_id, params in requests:
+        line = len(json.dumps({"custom_id": custom_id, "params": params}).encode()) + 2
+        if line > max_bytes:
+            too_large.add(custom_id)
+            continue
+        if chunk and (len(chunk) >= max_requests or size + line > max_bytes):
+            yield chunk
+            chunk, size = [], 0
+        chunk.append((custom_id, params))
+        size += line
+    if chunk:
+        yield chunk
+
+
+def keep_answers(
+    backend: BatchBackend,
+    schema: type[BaseModel],
+    store: Store,
+    batch_id: str,
+    doc_ids: dict[str, str],
+) -> None:
+    """Every answer of an ended batch into the store, wanted by this run or not."""
+    kept: list[StoredAnswer] = []
+    for result in backend.batch_results(batch_id, schema, doc_ids):
+        kept.append(stored_answer(result, doc_ids.get(result.custom_id, ""), backend.model))
+        if len(kept) >= KEEP_EVERY:
+            store.keep_batch_answers(batch_id, kept)
+            kept = []
+    store.keep_batch_answers(batch_id, kept)
+
+
+def stored_answer(result: BatchResult, doc_id: str, model: str) -> StoredAnswer:
+    extraction = result.extraction
+    if extraction is None:
+        return StoredAnswer(result.custom_id, doc_id, model, None, {}, result.error)
+    return StoredAnswer(
+        result.custom_id,
+        doc_id,
+        extraction.model,
+        extraction.result.model_dump(mode="json"),
+        vars(extraction.usage),
+    )
 
 
 def wait_for_batch(

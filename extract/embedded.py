@@ -25,7 +25,7 @@ from extract.pdf import ParsedDocument
 from schemas.base import FieldSpec, Kind, field_specs
 from schemas.values import (
     amount_spans,
-    currency_code,
+    currency_readings,
     date_spans,
     normalized_text,
     squeezed,
@@ -129,15 +129,15 @@ def attached_einvoice(data: bytes) -> EInvoice | None:
         return None
     from pypdf import PdfReader
 
-    try:
+    try:  # pypdf decodes lazily: a corrupt file stream raises only when it is read, below
         attachments = PdfReader(io.BytesIO(data)).attachments
-    except Exception:  # a PDF pypdf cannot read has no attachment we can use
+        for name in sorted(attachments, key=lambda n: not n.lower().endswith(".xml")):
+            for content in attachments[name]:
+                parsed = einvoice_of(content)
+                if parsed is not None:
+                    return parsed
+    except Exception:  # an attachment pypdf cannot read: the visible text is read instead
         return None
-    for name in sorted(attachments, key=lambda n: not n.lower().endswith(".xml")):
-        for content in attachments[name]:
-            parsed = einvoice_of(content)
-            if parsed is not None:
-                return parsed
     return None
 
 
@@ -182,7 +182,7 @@ class PrintedLine:
     dates: frozenset[date]
     squeezed: str
     normalized: str
-    currency: str | None
+    currencies: frozenset[str]  # "$" may be USD, CAD...: the XML says which
 
     @classmethod
     def of(cls, page: int, text: str) -> PrintedLine:
@@ -195,7 +195,7 @@ class PrintedLine:
             ),
             squeezed=squeezed(text),
             normalized=normalized_text(text),
-            currency=currency_code(text),
+            currencies=currency_readings(text),
         )
 
     def prints(self, kind: Kind, value: Any) -> bool:
@@ -208,7 +208,7 @@ class PrintedLine:
                 abs(found - target) <= Decimal("0.01") for found in self.amounts
             )
         if kind == "code":
-            return squeezed(str(value)) in self.squeezed or self.currency == value
+            return squeezed(str(value)) in self.squeezed or value in self.currencies
         return normalized_text(str(value)) in self.normalized
 
 

@@ -1,13 +1,16 @@
 """The price table: what a request costs, in one place.
 
 USD per million tokens, from Anthropic's pricing page (checked 2026-10-24; Sonnet 5.5 and
-Opus 5.5 cache reads at 0.05x input since 2026-10-07). The Message Batches API halves input
-and output. A dated model id (claude-sonnet-5-5-20260928) is priced as its alias. A model
-missing here costs 0 in the log: add it rather than guess.
+Opus 5.5 cache reads at 0.05x input since 2026-10-07). The Message Batches API halves
+every token of a request: input, output, cache reads and writes. A dated model id
+(claude-sonnet-5-5-20260928) is priced as its alias. A model missing here costs 0 in the log,
+with one warning a model: add it rather than guess.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
 from dataclasses import dataclass
 
 BATCH_DISCOUNT = 0.5
@@ -54,6 +57,21 @@ def price_of(model: str) -> Price | None:
     return PRICES[max(matches, key=len)] if matches else None
 
 
+_unpriced: set[str] = set()
+_unpriced_lock = threading.Lock()
+
+
+def warn_unpriced(model: str) -> None:
+    """Once a model: its requests are logged, but at no cost, and the runs sheet undercounts."""
+    with _unpriced_lock:
+        if model in _unpriced:
+            return
+        _unpriced.add(model)
+    logging.getLogger(__name__).warning(
+        "no price for model %s in extract/prices.py: its requests are logged at cost 0", model
+    )
+
+
 def cost_usd(
     model: str,
     input_tokens: int,
@@ -64,15 +82,16 @@ def cost_usd(
 ) -> float:
     price = price_of(model)
     if price is None:
+        warn_unpriced(model)
         return 0.0
     prompt = input_tokens + cache_write_tokens + cache_read_tokens
     if price.long_prompt is not None and prompt > LONG_PROMPT_TOKENS:
         price = price.long_prompt
     discount = BATCH_DISCOUNT if batch else 1.0
     total = (
-        input_tokens * price.input * discount
-        + output_tokens * price.output * discount
+        input_tokens * price.input
+        + output_tokens * price.output
         + cache_write_tokens * price.cache_write
         + cache_read_tokens * price.cache_read
     )
-    return round(total * PER_TOKEN, 8)
+    return round(total * discount * PER_TOKEN, 8)

@@ -12,7 +12,7 @@ import secrets
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,7 @@ from extract.errors import ExtractError, WorkbookError
 from extract.grounding import arithmetic_warnings, grounded_values
 from extract.parse import DEFAULT_TIMEOUT_S, FORKS, ParseStage
 from extract.pdf import ParsedDocument, parsed_document
-from extract.store import RequestRecord, Store
+from extract.store import Store
 from schemas import schema_named
 from schemas.base import field_values, schema_hash
 
@@ -58,7 +58,7 @@ class RequestLogger:
 
     def __call__(self, sent: SentRequest) -> None:
         if self.store is not None:
-            self.store.log_request(RequestRecord(run_id=self.run_id, **asdict(sent)))
+            self.store.log_request(self.run_id, sent)
 
 
 @dataclass
@@ -313,7 +313,16 @@ def execute(
                 for key, document in keyed
                 if options.force or store.cached_extraction(key) is None
             ]
-            pipeline.backend = batch_answers(backend, schema, pending, store, run_id, on_batch)
+            pipeline.backend = batch_answers(
+                backend,
+                schema,
+                pending,
+                store,
+                run_id,
+                on_batch,
+                parse_timeout=options.parse_timeout,
+                force=options.force,
+            )
         then = pipeline.extracted if FORKS and runs_locally(pipeline.backend) else None
         pipeline.parser = ParseStage(store, then, timeout_s=options.parse_timeout)
         for outcome in outcomes_in_order(documents, pipeline.outcome, options.concurrency):

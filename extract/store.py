@@ -16,7 +16,10 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from extract.backends.base import SentRequest
 
 Migration = Callable[[sqlite3.Connection], None]
 
@@ -103,7 +106,27 @@ def _m004_batches(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Migration] = [_m001_core, _m002_parse_cache, _m003_scorings, _m004_batches]
+def _m005_batch_answers(db: sqlite3.Connection) -> None:
+    """Every answer a provider batch gave, kept before the batch is marked ended: a run killed
+    while using them, or one that wanted only some, never pays for them again."""
+    _statements(
+        db,
+        """
+        CREATE TABLE batch_answers (
+            custom_id TEXT PRIMARY KEY, batch_id TEXT, doc_id TEXT, model TEXT,
+            result_json TEXT, usage_json TEXT, error TEXT, created TEXT
+        )
+        """,
+    )
+
+
+MIGRATIONS: list[Migration] = [
+    _m001_core,
+    _m002_parse_cache,
+    _m003_scorings,
+    _m004_batches,
+    _m005_batch_answers,
+]
 
 
 def now() -> str:
@@ -111,21 +134,14 @@ def now() -> str:
 
 
 @dataclass(frozen=True)
-class RequestRecord:
-    """One request to a provider, as logged: never the key, never the document text."""
+class StoredAnswer:
+    """One request of a provider batch as answered: the schema instance's JSON, or an error."""
 
-    run_id: str
+    custom_id: str
     doc_id: str
     model: str
-    attempt: int
-    started: str
-    latency_ms: float
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cache_read_tokens: int = 0
-    cache_write_tokens: int = 0
-    cost_usd: float = 0.0
-    stop_reason: str = ""
+    result: dict[str, Any] | None
+    usage: dict[str, Any]
     error: str = ""
 
 
@@ -363,8 +379,9 @@ class Store:
                 (key, doc_id, backend, model, source, json.dumps(result), json.dumps(usage), now()),
             )
 
-    def log_request(self, record: RequestRecord) -> None:
-        fields = asdict(record)
+    def log_request(self, run_id: str, sent: SentRequest) -> None:
+        """One request a backend sent, under the run that sent it: never a key, never text."""
+        fields = {"run_id": run_id, **asdict(sent)}
         names = ", ".join(fields)
         marks = ", ".join(f":{name}" for name in fields)
         with self.transaction() as db:
@@ -379,24 +396,67 @@ class Store:
 
     # provider batches --------------------------------------------------------------------
 
-    def add_batch(self, batch_id: str, run_id: str, model: str, custom_ids: list[str]) -> None:
-        """Recorded the moment the provider accepts it: a killed run resumes it, never re-pays."""
+    def add_batch(self, batch_id: str, run_id: str, model: str, doc_ids: dict[str, str]) -> None:
+        """Recorded the moment the provider accepts it: a killed run resumes it, never re-pays.
+
+        ``doc_ids`` maps each request's custom_id to its document, so that every answer can be
+        kept under its document even by a later run that does not look at that document."""
         with self.transaction() as db:
             db.execute(
                 "INSERT OR REPLACE INTO batches"
                 " (batch_id, run_id, model, status, requests_json, created)"
                 " VALUES (?, ?, ?, 'in_progress', ?, ?)",
-                (batch_id, run_id, model, json.dumps(custom_ids), now()),
+                (batch_id, run_id, model, json.dumps(doc_ids), now()),
             )
 
-    def open_batches(self, model: str) -> list[tuple[str, list[str]]]:
-        """Batches of this model whose results were never read: (batch_id, custom_ids)."""
+    def open_batches(self, model: str) -> list[tuple[str, dict[str, str]]]:
+        """Batches of this model whose answers are not all kept: (batch_id, custom_id -> doc_id)."""
         rows = self.db.execute(
             "SELECT batch_id, requests_json FROM batches"
-            " WHERE model = ? AND status = 'in_progress' ORDER BY created",
+            " WHERE model = ? AND status = 'in_progress' ORDER BY created, rowid",
             (model,),
         )
-        return [(str(row[0]), list(json.loads(row[1]))) for row in rows]
+        found = []
+        for batch_id, requests_json in rows:
+            requests = json.loads(requests_json)
+            if isinstance(requests, list):  # stored before the doc_ids were
+                requests = dict.fromkeys(requests, "")
+            found.append((str(batch_id), {str(k): str(v) for k, v in requests.items()}))
+        return found
+
+    def keep_batch_answers(self, batch_id: str, answers: Sequence[StoredAnswer]) -> None:
+        """Answers of a batch, as they are read; keeping one twice (a resumed read) is harmless."""
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO batch_answers (custom_id, batch_id, doc_id, model,"
+                " result_json, usage_json, error, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        answer.custom_id,
+                        batch_id,
+                        answer.doc_id,
+                        answer.model,
+                        None if answer.result is None else json.dumps(answer.result),
+                        json.dumps(answer.usage),
+                        answer.error,
+                        now(),
+                    )
+                    for answer in answers
+                ],
+            )
+
+    def batch_answer(self, custom_id: str) -> StoredAnswer | None:
+        row = self.db.execute(
+            "SELECT custom_id, doc_id, model, result_json, usage_json, error FROM batch_answers"
+            " WHERE custom_id = ?",
+            (custom_id,),
+        ).fetchone()
+        if row is None:
+            return None
+        result = None if row[3] is None else json.loads(row[3])
+        return StoredAnswer(
+            row[0], row[1] or "", row[2] or "", result, json.loads(row[4] or "{}"), row[5] or ""
+        )
 
     def finish_batch(self, batch_id: str, status: str = "ended") -> None:
         with self.transaction() as db:

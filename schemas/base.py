@@ -163,19 +163,22 @@ def field_specs(schema: type[BaseModel]) -> list[FieldSpec]:
 def canonical(value: Any, kind: Kind = "text") -> str | None:
     """The text form a value takes in the workbook and store: ISO dates, plain decimals.
 
-    Money keeps two decimals ("1234.50", as printed on invoices); other numbers lose
-    trailing zeros ("2", "1.5").
+    Money shows at least two decimals and every printed one ("1234.50", "0.125"); other
+    numbers lose trailing zeros ("2", "1.5"). No digit is ever rounded away.
     """
     if value is None:
         return None
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Decimal):
-        if kind == "money" and value.as_tuple().exponent in (0, -1, -2):
-            return f"{value:.2f}"
-        text = format(value, "f")
+        if not value.is_finite():
+            return str(value)
+        text = format(abs(value) if value == 0 else value, "f")
         if "." in text:
             text = text.rstrip("0").rstrip(".") or "0"
+        if kind == "money":
+            decimals = len(text.partition(".")[2])
+            text = f"{Decimal(text):.{max(decimals, 2)}f}"
         return text
     text = str(value).strip()
     return text or None

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from schemas.base import Kind
+from schemas.base import Kind, canonical
 
 MONTHS: dict[str, int] = {}
 for _number, _names in enumerate(
@@ -34,22 +35,39 @@ for _number, _names in enumerate(
     for _name in _names.split():
         MONTHS[_name] = _number
 
-CURRENCY_SIGNS: dict[str, str] = {
-    "€": "EUR", "$": "USD", "£": "GBP", "¥": "JPY", "₹": "INR", "₽": "RUB", "₩": "KRW",
-    "₺": "TRY", "zł": "PLN", "kč": "CZK", "fr.": "CHF", "rs.": "INR", "rs": "INR",
-    "us$": "USD", "a$": "AUD", "c$": "CAD", "r$": "BRL",
+CURRENCY_SIGNS: dict[str, str] = {  # signs that name one currency wherever they are printed
+    "€": "EUR", "£": "GBP", "₹": "INR", "₽": "RUB", "₩": "KRW", "₺": "TRY", "zł": "PLN",
+    "kč": "CZK", "fr.": "CHF", "rs.": "INR", "rs": "INR", "us$": "USD", "a$": "AUD",
+    "au$": "AUD", "c$": "CAD", "ca$": "CAD", "nz$": "NZD", "hk$": "HKD", "r$": "BRL",
 }  # fmt: skip
+# signs several currencies print: which one they mean, only the rest of the document says
+AMBIGUOUS_SIGNS: dict[str, tuple[str, ...]] = {
+    "$": ("USD", "CAD", "AUD", "NZD", "SGD", "HKD", "MXN"),
+    "¥": ("JPY", "CNY"),
+    "kr": ("SEK", "NOK", "DKK", "ISK"),
+}
 CURRENCY_CODES: frozenset[str] = frozenset(
     {
     "EUR", "USD", "GBP", "CHF", "JPY", "CNY", "INR", "AUD", "CAD", "NZD", "SEK", "NOK", "DKK",
     "PLN", "CZK", "HUF", "RON", "BGN", "HRK", "RUB", "TRY", "BRL", "MXN", "ZAR", "SGD", "HKD",
-    "KRW", "AED", "SAR", "ILS", "THB", "MYR", "IDR", "PHP", "VND",
+    "KRW", "AED", "SAR", "ILS", "THB", "MYR", "IDR", "PHP", "VND", "ISK",
     }
 )  # fmt: skip
 
 _AMOUNT = re.compile(
-    r"(?<![\d.,])[-−(]?\s*\d{1,3}(?:[ .,'\u202f\u00a0]\d{3})+(?:[.,]\d{1,2})?(?![\d])"
+    r"(?<![\d.,])[-−(]?\s*[1-9]\d{0,2}(?:[ .,'\u202f\u00a0]\d{3})+(?:[.,]\d{1,2})?(?![\d])"
     r"|(?<![\d.,])[-−(]?\s*\d+(?:[.,]\d{1,4})?(?![\d])"
+)
+# a minus or an opening parenthesis before the number, a currency between them allowed:
+# "-12.50", "EUR -12.50", "€ -12,50", "-€12.50", "(USD 12.50)"
+_SIGN_BEFORE = re.compile(
+    r"[-−(]\s*(?:(?:"
+    + "|".join(
+        re.escape(sign)
+        for sign in sorted({*CURRENCY_SIGNS, *AMBIGUOUS_SIGNS, *CURRENCY_CODES}, key=len)[::-1]
+    )
+    + r")\.?\s*)?$",
+    re.IGNORECASE,
 )
 
 
@@ -68,22 +86,33 @@ def squeezed(text: str) -> str:
 def amount(text: str) -> Decimal | None:
     """The number in a printed amount, whichever decimal separator the document uses."""
     text = unicodedata.normalize("NFKC", text).strip()
-    negative = text.startswith(("-", "−", "(")) or text.endswith("-")
-    digits = re.sub(r"[^\d.,' ]", "", text).strip().replace(" ", "").replace("'", "")
-    if not digits or not any(ch.isdigit() for ch in digits):
+    first_digit = next((i for i, ch in enumerate(text) if ch.isdigit()), -1)
+    if first_digit < 0:
         return None
+    negative = bool(_SIGN_BEFORE.search(text[:first_digit])) or text.endswith("-")
+    digits = re.sub(r"[^\d.,' ]", "", text).strip().replace(" ", "").replace("'", "")
+    number = _decimal(digits)
+    if number is None:
+        return None
+    return -number if negative and number != 0 else number
+
+
+def _decimal(digits: str) -> Decimal | None:
+    """Digits and separators as a number: the last separator is the decimal mark unless it
+    groups thousands ("1,234", "1.234.567"); after a lone 0 it never does ("0.125")."""
     last_dot, last_comma = digits.rfind("."), digits.rfind(",")
+    leading_zero = re.match(r"0+[.,]", digits) is not None
     if last_dot >= 0 and last_comma >= 0:
         decimal_mark = "." if last_dot > last_comma else ","
     elif last_comma >= 0:
         tail = digits[last_comma + 1 :]
         # "1,234" with several groups or exactly three digits is a thousands mark
-        decimal_mark = "," if len(tail) != 3 or (digits.count(",") == 1 and len(tail) < 3) else ""
-        if digits.count(",") > 1:
-            decimal_mark = ""
+        grouped = digits.count(",") > 1 or (len(tail) == 3 and not leading_zero)
+        decimal_mark = "" if grouped else ","
     elif last_dot >= 0:
         tail = digits[last_dot + 1 :]
-        decimal_mark = "" if digits.count(".") > 1 or (len(tail) == 3 and len(digits) > 4) else "."
+        grouped = digits.count(".") > 1 or (len(tail) == 3 and len(digits) > 4 and not leading_zero)
+        decimal_mark = "" if grouped else "."
     else:
         decimal_mark = ""
     thousands = {",", "."} - {decimal_mark}
@@ -91,10 +120,9 @@ def amount(text: str) -> Decimal | None:
     if decimal_mark == ",":
         cleaned = cleaned.replace(",", ".")
     try:
-        number = Decimal(cleaned)
+        return Decimal(cleaned)
     except InvalidOperation:
         return None
-    return -number if negative else number
 
 
 def amounts_in(text: str) -> list[tuple[Decimal, str]]:
@@ -200,22 +228,32 @@ def parsed_date(text: str, day_first: bool = True) -> date | None:
     return found[0][0] if found else None
 
 
+def _sign_pattern(sign: str) -> re.Pattern[str]:
+    """A sign as printed; one made of letters only as a word ("Rs" is not in "hours")."""
+    escaped = re.escape(sign)
+    if sign[0].isalpha():
+        escaped = rf"(?<![^\W\d_]){escaped}"
+    if sign[-1].isalpha():
+        escaped = rf"{escaped}(?![^\W\d_])"
+    return re.compile(escaped, re.IGNORECASE)
+
+
 _SIGN_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (
-        re.compile(
-            rf"(?<![^\W\d_]){re.escape(sign)}(?![^\W\d_])"
-            if sign[0].isalpha()
-            else re.escape(sign),
-            re.IGNORECASE,
-        ),
-        code,
-    )
+    (_sign_pattern(sign), code)
     for sign, code in sorted(CURRENCY_SIGNS.items(), key=lambda entry: -len(entry[0]))
+)
+_AMBIGUOUS_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (_sign_pattern(sign), sign) for sign in AMBIGUOUS_SIGNS
 )
 
 
-def currency_code(text: str) -> str | None:
-    """The ISO 4217 code a text names, by code or by sign ("Rs" only as a word, not in "hours")."""
+def currency_code(text: str, signs: Mapping[str, str] | None = None) -> str | None:
+    """The ISO 4217 code a text names, by code or by sign ("Rs" only as a word, not in "hours").
+
+    An ambiguous sign ($, ¥, kr) names a code only as ``signs`` (``sign_meanings`` of the
+    whole document) says. Without ``signs`` it reads as its commonest code ("$" as USD):
+    good for checking a quote against a value already known, never for writing one.
+    """
     # a short text ("eur") is a code typed by a person; in a longer one only capitals count,
     # so "try" or "php" in a sentence is no currency
     upper = text.upper() if len(text.strip()) <= 5 else text
@@ -225,7 +263,108 @@ def currency_code(text: str) -> str | None:
     for pattern, code in _SIGN_PATTERNS:
         if pattern.search(text):
             return code
+    for pattern, sign in _AMBIGUOUS_PATTERNS:
+        meaning = AMBIGUOUS_SIGNS[sign][0] if signs is None else signs.get(sign)
+        if meaning is not None and pattern.search(text):
+            return meaning
     return None
+
+
+def currency_readings(text: str) -> frozenset[str]:
+    """Every code a text may name: "$ 12" may be USD, CAD, AUD..., "EUR 12" only EUR."""
+    code = currency_code(text, {})
+    if code is not None:
+        return frozenset({code})
+    return frozenset(
+        reading
+        for pattern, sign in _AMBIGUOUS_PATTERNS
+        if pattern.search(text)
+        for reading in AMBIGUOUS_SIGNS[sign]
+    )
+
+
+_US_STATES = (
+    "AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH"
+    "|NJ|NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|PR"
+)
+_CA_PROVINCES = "AB|BC|MB|NB|NL|NS|NT|NU|ON|PE|QC|SK|YT"
+
+
+def _words(*alternatives: str, flags: int = 0) -> re.Pattern[str]:
+    """Alternatives as whole words; spaces optional, as some PDFs' text runs words together."""
+    body = "|".join(alternative.replace(" ", r"\s*") for alternative in alternatives)
+    return re.compile(rf"(?<![A-Za-z])(?:{body})(?![A-Za-z])", flags)
+
+
+# what a document prints that names its currency outright, besides the code itself
+_NAMED: dict[str, re.Pattern[str]] = {
+    code: _words(*alternatives, flags=re.IGNORECASE)
+    for code, alternatives in {
+        "USD": (r"US ?\$", r"U\.?S\.? dollars?"),
+        "CAD": (r"CA?\$", r"canadian dollars?"),
+        "AUD": (r"AU?\$", r"australian dollars?"),
+        "NZD": (r"NZ\$", r"new zealand dollars?"),
+        "SGD": (r"S\$", r"singapore dollars?"),
+        "HKD": (r"HK\$", r"hong kong dollars?"),
+        "MXN": (r"MX\$", r"pesos? mexicanos?", r"mexican pesos?"),
+        "JPY": ("円", "yen"),
+        "CNY": ("RMB", "元", "yuan", "renminbi"),
+        "SEK": ("kronor",),
+        "NOK": (r"norske kroner", r"norwegian kron(?:e|er|or)"),
+        "DKK": (r"danske kroner", r"danish kron(?:e|er|or)"),
+        "ISK": (r"íslenskar krónur", r"icelandic kr[oó]n(?:a|ur|or)"),
+    }.items()
+}
+# where the document's addresses are: the country whose currency an ambiguous sign likely is
+_PLACED: dict[str, re.Pattern[str]] = {
+    code: _words(*alternatives)
+    for code, alternatives in {
+        "USD": ("United States", r"U\.S\.A", "USA"),
+        "CAD": ("Canada", rf"(?:{_CA_PROVINCES}),? [A-Z]\d[A-Z] ?\d[A-Z]\d"),
+        "AUD": ("Australia",),
+        "NZD": ("New Zealand",),
+        "SGD": ("Singapore",),
+        "HKD": ("Hong Kong",),
+        "MXN": ("M[eé]xico",),
+        "JPY": ("Japan", "日本"),
+        "CNY": ("China", "中国"),
+        "SEK": ("Sweden", "Sverige"),
+        "NOK": ("Norway", "Norge"),
+        "DKK": ("Denmark", "Danmark"),
+        "ISK": ("Iceland", "Ísland"),
+    }.items()
+}
+# "Seattle, WA 98109-5210", and run together as some PDFs' text gives it: "FremontCA94538"
+_US_STATE_ZIP = re.compile(
+    rf"(?:(?<![A-Za-z])|(?<=[a-z]))(?:{_US_STATES}),?\s*\d{{5}}(?:-\d{{4}})?(?!\d)"
+)
+
+
+def _codes_matching(patterns: dict[str, re.Pattern[str]], text: str) -> set[str]:
+    return {code for code, pattern in patterns.items() if pattern.search(text)}
+
+
+def sign_meanings(document_text: str) -> dict[str, str]:
+    """What each ambiguous sign means in this document, where the document says so.
+
+    "$" is USD on a page that names USD (the code, "US$", "US dollars") and no other dollar,
+    or, naming none, shows a US address ("Seattle, WA 98109") and no other dollar country.
+    Anything less sure leaves the sign without a meaning: the currency stays empty.
+    """
+    codes = set(re.findall(r"(?<![A-Za-z])[A-Z]{3}(?![A-Za-z])", document_text)) & CURRENCY_CODES
+    named = codes | _codes_matching(_NAMED, document_text)
+    placed = _codes_matching(_PLACED, document_text)
+    if _US_STATE_ZIP.search(document_text):
+        placed.add("USD")
+    meanings: dict[str, str] = {}
+    for sign, candidates in AMBIGUOUS_SIGNS.items():
+        for evidence in (named, placed):
+            found = evidence & set(candidates)
+            if found:
+                if len(found) == 1:
+                    meanings[sign] = found.pop()
+                break
+    return meanings
 
 
 def canonical_value(kind: Kind, text: str | None, day_first: bool = True) -> str | None:
@@ -240,17 +379,10 @@ def canonical_value(kind: Kind, text: str | None, day_first: bool = True) -> str
         return parsed.isoformat() if parsed else text
     if kind in ("money", "number"):
         number = amount(text)
-        if number is None:
-            return text
-        return f"{number:.2f}" if kind == "money" else _plain(number)
+        return text if number is None else canonical(number, kind)
     if kind == "code" and len(text) <= 4 and currency_code(text):
         return currency_code(text)
     return text
-
-
-def _plain(number: Decimal) -> str:
-    text = format(number, "f")
-    return (text.rstrip("0").rstrip(".") or "0") if "." in text else text
 
 
 def same_value(kind: Kind, left: str | None, right: str | None, tolerance: str = "0.01") -> bool:

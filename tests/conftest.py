@@ -1,11 +1,13 @@
-"""Shared fixtures: the sample corpus, and a clean copy of it to run on."""
+"""Shared fixtures: the sample corpus, a clean copy of it to run on, a fake Anthropic API."""
 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fake_anthropic import FakeAnthropic
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples" / "pdfs"
@@ -18,3 +20,14 @@ def samples_copy(tmp_path: Path) -> Path:
     folder = tmp_path / "pdfs"
     shutil.copytree(SAMPLES, folder)
     return folder
+
+
+@pytest.fixture
+def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeAnthropic]:
+    """A fake Anthropic API on 127.0.0.1 that the real SDK talks to; a test may set its
+    ``latency`` or ``batch_polls`` (or a module override this fixture to set them)."""
+    server = FakeAnthropic().start()
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", server.base_url)
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
+    yield server
+    server.stop()

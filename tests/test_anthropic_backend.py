@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,21 +17,12 @@ from fake_anthropic import FakeAnthropic, Reply, good_answer, invoice_lines, wri
 
 from contract.sheets import Status
 from extract.backends import BackendOptions
-from extract.backends.anthropic import operator_id
-from extract.prompt import MAX_TOKENS
+from extract.backends.anthropic import operator_id, operator_name
+from extract.prompt import MAX_TOKENS, MAX_TOKENS_CAP
 from extract.run import RunOptions, RunSummary, execute
 from extract.store import Store
 
 DOCS = 4
-
-
-@pytest.fixture
-def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeAnthropic]:
-    server = FakeAnthropic().start()
-    monkeypatch.setenv("ANTHROPIC_BASE_URL", server.base_url)
-    monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
-    yield server
-    server.stop()
 
 
 @pytest.fixture
@@ -245,6 +235,31 @@ def test_a_max_tokens_stop_is_retried_with_a_larger_budget(
     assert_every_document_accounted(summary, workbook)
 
 
+def test_an_answer_cut_off_at_the_largest_budget_fails_its_document_clearly(
+    fake: FakeAnthropic, folder: Path, tmp_path: Path
+) -> None:
+    cut = Reply.with_text('{"document_kind": "invo', stop_reason="max_tokens")
+    fake.plan("INV-00003", [cut] * 3)
+    workbook = tmp_path / "contract.xlsx"
+    summary = run(folder, workbook)
+    outcome = outcome_of(summary, "INV-00003")
+    assert outcome.status == Status.FAILED
+    assert "cut off at max_tokens" in outcome.error and str(MAX_TOKENS_CAP) in outcome.error
+    budgets = [r.body["max_tokens"] for r in fake.messages() if r.marker == "INV-00003"]
+    assert budgets == [MAX_TOKENS, MAX_TOKENS_CAP], "the same budget is not paid for again"
+    assert_every_document_accounted(summary, workbook)
+
+
+def test_an_os_user_without_a_passwd_entry_is_named_by_uid(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for variable in ("LOGNAME", "USER", "LNAME", "USERNAME"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setattr("os.getuid", lambda: 4_000_000_000)  # no passwd entry has this uid
+    assert operator_name() == "uid-4000000000"
+    assert operator_id(None) == operator_id("uid-4000000000")
+
+
 def answer_with(marker_number: int, **changes: Any) -> dict[str, Any]:
     """The good answer for one generated invoice, with some values changed."""
     pages = {1: "\n".join(invoice_lines(marker_number))}
@@ -294,10 +309,19 @@ def test_a_scanned_page_is_sent_as_a_pdf_document_block(
     pdf = canvas.Canvas(str(scan))
     pdf.rect(100, 100, 300, 300, fill=1)  # ink, no text layer
     pdf.save()
-    summary = run(folder, tmp_path / "contract.xlsx")
+    read_from_scan = {"value": "INV-77777", "page": 1, "quote": "Invoice number: INV-77777"}
+    fake.plan('scan=\\"true\\"', [Reply.with_answer(answer_with(1, invoice_number=read_from_scan))])
+    workbook = tmp_path / "contract.xlsx"
+    summary = run(folder, workbook)
     assert len(summary.outcomes) == DOCS + 1
     (request,) = [r for r in fake.messages() if r.marker is None]
     content = request.body["messages"][0]["content"]
     document = next(block for block in content if block["type"] == "document")
     assert document["source"]["media_type"] == "application/pdf"
     assert 'scan="true"' in content[-1]["text"]
+    (scanned,) = [o for o in summary.outcomes if o.file == "scan.pdf"]
+    assert scanned.status == Status.OK and scanned.pages == 1
+    extractions = sheets(workbook)["extractions"]
+    number = extractions.query(f"doc_id == '{scanned.doc_id}' and field == 'invoice_number'")
+    assert number["value"].tolist() == ["INV-77777"]
+    assert not number["grounded"].iloc[0]  # no text layer to find the quote in: not verified

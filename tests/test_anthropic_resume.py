@@ -12,7 +12,6 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -27,12 +26,10 @@ DOCS = 10
 
 
 @pytest.fixture
-def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeAnthropic]:
-    server = FakeAnthropic(latency=0.4).start()
-    monkeypatch.setenv("ANTHROPIC_BASE_URL", server.base_url)
-    monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
-    yield server
-    server.stop()
+def fake(fake: FakeAnthropic) -> FakeAnthropic:
+    """The shared fake, slow enough that the run can be killed midway."""
+    fake.latency = 0.4
+    return fake
 
 
 def arguments(folder: Path, workbook: Path) -> list[str]:

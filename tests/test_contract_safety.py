@@ -17,7 +17,13 @@ from openpyxl import Workbook, load_workbook
 from reportlab.pdfgen.canvas import Canvas
 
 from contract.safety import BACKUPS_KEPT, backups_of, save_atomically
-from contract.workbook import Contract, WorkbookRefused, load_contract, save_contract
+from contract.workbook import (
+    Contract,
+    WorkbookRefused,
+    check_contract,
+    load_contract,
+    save_contract,
+)
 from extract.cli import cli
 
 HYPERLINK = '=HYPERLINK("http://evil.example/steal","Click")'
@@ -181,3 +187,15 @@ def test_formulas_in_a_pdf_are_stored_as_text(tmp_path: Path) -> None:
     assert set(texts.values()) == {"s"}
     values = {row.get("value") for row in load_contract(workbook).sheet("extractions")}
     assert HYPERLINK in values
+
+
+def test_the_cheap_check_refuses_what_loading_refuses(tmp_path: Path) -> None:
+    corrupt, foreign = tmp_path / "corrupt.xlsx", tmp_path / "foreign.xlsx"
+    corrupt.write_bytes(b"PK\x03\x04 not really a zip")
+    Workbook().save(foreign)
+    for path, reason in [(corrupt, "corrupt"), (foreign, "not a pdf-extract workbook")]:
+        with pytest.raises(WorkbookRefused, match=reason):
+            check_contract(path)
+        with pytest.raises(WorkbookRefused, match=reason):
+            load_contract(path)
+    check_contract(tmp_path / "new.xlsx")  # a missing workbook is a new one

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader, PdfWriter
+from pypdf.generic import DictionaryObject, NameObject
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
@@ -259,4 +260,54 @@ def test_a_plain_pdf_has_no_einvoice(tmp_path: Path) -> None:
     buffer = io.BytesIO()
     other.write(buffer)
     assert attached_einvoice(buffer.getvalue()) is None
-    assert date(2026, 3, 5).isoformat() == EXPECTED[("issue_date", None)]
+    path = tmp_path / "plain.pdf"
+    path.write_bytes(visible_pdf())
+    extraction = RulesBackend().extract(parsed_document(document_at(path)), Invoice)
+    assert extraction.source == Source.MODEL  # read from the page by the rules
+    issue_date = extraction.result.issue_date  # type: ignore[attr-defined]
+    assert (issue_date.value, issue_date.quote) == (date(2026, 3, 5), "Rechnungsdatum: 05.03.2026")
+
+
+def test_a_corrupt_attachment_falls_back_to_the_visible_text(tmp_path: Path) -> None:
+    """pypdf decodes an attachment only when it is read: that must not fail the document."""
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(visible_pdf())))
+    writer.add_attachment("factur-x.xml", cii_xml())
+    for stream in writer._objects:  # the file stream claims a filter its bytes do not fit
+        if isinstance(stream, DictionaryObject) and stream.get("/Type") == "/EmbeddedFile":
+            stream[NameObject("/Filter")] = NameObject("/LZWDecode")
+    path = tmp_path / "corrupt-attachment.pdf"
+    with path.open("wb") as handle:
+        writer.write(handle)
+    assert attached_einvoice(path.read_bytes()) is None
+    extraction = RulesBackend().extract(parsed_document(document_at(path)), Invoice)
+    assert extraction.source == Source.MODEL
+    values = {(v.field, v.item): v.value for v in field_values(extraction.result)}
+    assert values[("invoice_number", None)] == "RB-2026-0815"
+    assert values[("total", None)] == "893.10"
+
+
+def test_a_value_only_the_xml_has_is_kept_ungrounded_with_its_source(tmp_path: Path) -> None:
+    """The XML is the legally binding part: its value stays, shown as not on the page."""
+    from click.testing import CliRunner
+    from facturx import generate_from_binary
+    from openpyxl import load_workbook
+
+    from extract.cli import cli
+
+    folder = tmp_path / "pdfs"
+    folder.mkdir()
+    hidden = generate_from_binary(visible_pdf(VISIBLE[:3]), cii_xml(), flavor="factur-x")
+    (folder / "hidden.pdf").write_bytes(hidden)
+    workbook = tmp_path / "contract.xlsx"
+    args = ["run", str(folder), "--workbook", str(workbook), "--backend", "rules"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    book = load_workbook(workbook)
+    extractions = {
+        (row[2], row[3]): row for row in book["extractions"].iter_rows(min_row=2, values_only=True)
+    }
+    total = extractions[("total", None)]
+    assert total[6] is None and total[7] in (False, 0, "FALSE")  # no quote, not grounded
+    final = {(row[2], row[3]): row for row in book["final"].iter_rows(min_row=2, values_only=True)}
+    assert final[("total", None)][5] == Source.EMBEDDED_XML
+    assert final[("invoice_number", None)][5] == Source.EMBEDDED_XML

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from evals.labels import Label
-from evals.matching import assignment
+from evals.matching import assignment, matched_rows
 from evals.metrics import scored
 from schemas.base import field_specs
 from schemas.invoice import Invoice
@@ -91,3 +91,24 @@ def test_an_invented_row_is_a_hallucination_only_in_a_closed_list() -> None:
     closed_tally = scored(predicted, truth(rows, closed=True), SPECS).overall
     assert (closed_tally.labeled, closed_tally.correct) == (4, 2)
     assert (closed_tally.predicted, closed_tally.hallucinated) == (4, 2)
+
+
+def test_a_wrong_row_is_a_hallucination_not_an_omission() -> None:
+    # DESIGN: a filled prediction of another value is a hallucination. Apples 10.00 read as
+    # Bananas 99.00: both fields predicted and wrong, nothing omitted (the row was read)
+    predicted = line(1, "Bananas", "99.00")
+    for closed in (False, True):
+        tally = scored(predicted, truth([("Apples", "10.00")], closed), SPECS).overall
+        assert (tally.labeled, tally.correct) == (2, 0), closed
+        assert (tally.predicted, tally.hallucinated) == (2, 2), closed
+        assert (tally.present, tally.omitted) == (2, 0), closed
+
+
+def test_rows_left_apart_cost_what_they_get_wrong_alone() -> None:
+    # one predicted row, two labeled rows that it fits equally badly (2 errors each): row 0
+    # left alone would be 2 omissions, row 1 (an empty row) nothing, so row 0 takes it
+    assert matched_rows([[2], [2]], [2, 0], [2]) == [(0, 0)]
+    # a pair dearer than both rows apart (5 > 1 + 1) is no pair; a tie is a pair
+    assert matched_rows([[5]], [1], [1]) == []
+    assert matched_rows([[2]], [1], [1]) == [(0, 0)]
+    assert matched_rows([], [], []) == []

@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from contract.workbook import load_contract
+from contract.labels import ALL_FIELDS
+from contract.workbook import load_contract, save_contract
 from extract.cli import cli
+from extract.documents import split_of
 from extract.store import Store
 from schemas.base import field_specs
 from schemas.invoice import Invoice
@@ -97,12 +99,12 @@ def test_demo_score_agrees_with_samples_truth(demo: Path) -> None:
 def test_demo_score_prints_a_table(demo: Path) -> None:
     code, output = invoke("score", "--workbook", str(demo))
     assert code == 0, output
-    for text in ("accuracy", "hallucination", "invoice_number", "line_items.amount", "overall"):
+    for text in ("accuracy", "hallucination", "invoice_number", "line_items.amount", ALL_FIELDS):
         assert text in output
     assert "disagree (left out)" in output
     assert "Cohen's kappa" in output
     scores = load_contract(demo).sheet("scores")
-    assert {row["field"] for row in scores} >= {"(all fields)", "total"}
+    assert {row["field"] for row in scores} >= {ALL_FIELDS, "total"}
     assert {row["split"] for row in scores} == {"dev"}
     run = Store.beside(demo).runs()[-1]
     assert run["accuracy"] is not None
@@ -136,44 +138,57 @@ def test_holdout_is_scored_only_by_name_and_every_look_is_recorded(demo: Path) -
     assert len(every["documents"]) == len(dev["documents"]) + 2
 
 
-def copied_run(workbook: Path, new_run: str, changes: dict[tuple[str, str], str]) -> str:
-    """Record in the store a copy of the latest run with some values changed (by file stem
-    prefix and field); returns the latest run's id."""
+COPY_MODEL = "copied-run"
+
+
+def rules_run(workbook: Path) -> str:
+    """The demo's own rules run, whatever copies other tests have added since."""
     store = Store.beside(workbook)
-    current = store.latest_run_id()
-    assert current
-    documents = {d["doc_id"]: d for d in store.run_documents(current)}
+    try:
+        return next(r["run_id"] for r in store.runs() if r["model"] != COPY_MODEL)
+    finally:
+        store.close()
+
+
+def copied_run(workbook: Path, new_run: str, changes: dict[tuple[str, str], str]) -> str:
+    """Record in the store a copy of the demo's rules run with some values changed (by file
+    stem prefix and field); returns the rules run's id."""
+    source = rules_run(workbook)
+    store = Store.beside(workbook)
+    documents = {d["doc_id"]: d for d in store.run_documents(source)}
     changed = []
-    for value in store.run_values(current):
+    for value in store.run_values(source):
         value = {k: v for k, v in value.items() if k not in ("run_id", "file")}
         for (prefix, field), text in changes.items():
             if documents[value["doc_id"]]["file"].startswith(prefix) and value["field"] == field:
                 value["value"] = text
         changed.append(value)
-    store.start_run(new_run, "rules", "rules-v0", "invoice", "samples/pdfs")
+    store.start_run(new_run, "rules", COPY_MODEL, "invoice", "samples/pdfs")
     for doc_id, document in documents.items():
         row = {k: document[k] for k in ("doc_id", "file", "sha256", "pages", "status", "error",
                                          "cached", "source")}  # fmt: skip
         store.record_document(new_run, row, [v for v in changed if v["doc_id"] == doc_id])
     store.finish_run(new_run)
     store.close()
-    return current
+    return source
 
 
 def test_against_lists_what_got_better_and_worse(demo: Path) -> None:
-    # the baseline got invoice-01's total wrong and its seller right
-    changes = {("invoice-01", "total"): "1.00", ("invoice-01", "seller"): SELLER_01}
-    current = copied_run(demo, "baseline-1", changes)
-    data = scored_json(demo, "--run", current, "--against", "baseline-1")
+    # the baseline got invoice-01's total wrong; the current run got its seller wrong
+    copied_run(demo, "baseline-1", {("invoice-01", "total"): "1.00"})
+    copied_run(demo, "current-1", {("invoice-01", "seller"): "Nobody Ltd"})
+    data = scored_json(demo, "--run", "current-1", "--against", "baseline-1")
     against = data["against"]
     assert against["run_id"] == "baseline-1"
     assert [w["key"][1] for w in against["better"]] == ["total"]  # now right, wrong before
     assert against["better"][0]["before"] == "1.00"
-    assert [w["key"][1] for w in against["worse"]] in ([], ["seller"])
+    assert [w["key"][1] for w in against["worse"]] == ["seller"]  # right before, now wrong
+    assert against["worse"][0]["now"] == "Nobody Ltd"
+    assert against["worse"][0]["before"] == SELLER_01
     assert against["overall"]["now"]["labeled"] == against["overall"]["before"]["labeled"]
-    code, output = invoke("score", "--workbook", str(demo), "--run", current,
+    code, output = invoke("score", "--workbook", str(demo), "--run", "current-1",
                           "--against", "baseline-1")  # fmt: skip
-    assert code == 0 and "better: 1 keys" in output
+    assert code == 0 and "better: 1 keys" in output and "worse: 1 keys" in output
 
 
 def test_fail_under_gates_ci(demo: Path) -> None:
@@ -203,3 +218,39 @@ def test_a_broken_truth_file_is_one_line(tmp_path: Path, demo: Path) -> None:
     (tmp_path / "invoice-01-left-labels.json").write_text("{not json", encoding="utf-8")
     code, output = invoke("score", "--workbook", str(demo), "--truth", str(tmp_path))
     assert code == 1 and "is not a JSON truth file" in output
+
+
+def test_a_dev_scoring_never_names_a_holdout_document(demo: Path, tmp_path: Path) -> None:
+    """The split is the hash's, not the editable documents.split cell; agreement, verdicts
+    nobody can read and disagreements are those of the dev documents only."""
+    workbook = tmp_path / "contract.xlsx"
+    shutil.copy(demo, workbook)
+    shutil.copy(demo.with_suffix(".db"), workbook.with_suffix(".db"))
+    contract = load_contract(workbook)
+    holdout = sorted(
+        {r["doc_id"] for r in contract.sheet("documents") if split_of(r["doc_id"]) == "holdout"}
+    )
+    assert holdout
+    for row in contract.sheet("documents"):
+        row["split"] = "dev"  # someone edited the cells
+    doc_id = holdout[0]
+    contract.sheet("ground_truth").extend(
+        [
+            {"doc_id": doc_id, "field": "total", "suggested": 5, "verdict": "correct",
+             "tester": "dora"},
+            {"doc_id": doc_id, "field": "total", "suggested": 5, "verdict": "absent",
+             "tester": "anna"},
+            {"doc_id": doc_id, "field": "seller", "suggested": "X", "verdict": "maybe",
+             "tester": "dora"},
+        ]
+    )  # fmt: skip
+    save_contract(workbook, contract)
+    data = scored_json(workbook)
+    assert not set(data["documents"]) & set(holdout)
+    assert all("dora" not in p["testers"] for p in data["labels"]["pairs"])
+    assert data["labels"]["unreadable_verdicts"] == []
+    assert [d["key"][1] for d in data["labels"]["disagreements"]] == ["due_date"]
+    code, output = invoke("score", "--workbook", str(workbook))
+    assert code == 0
+    for text in (json.dumps(data), output):
+        assert not [h for h in holdout if h in text]

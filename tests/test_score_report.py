@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
+from html import escape
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from contract.labels import ALL_FIELDS
+from evals.metrics import Rate
+from evals.report import rate_cell, rate_text
 from extract.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,3 +76,16 @@ def test_report_renders_in_headless_chromium(report: Path, tmp_path: Path) -> No
     assert len(colours) > 20  # text and bars, not a blank page
     green = sum(count for count, (r, g, b) in colours if g > 100 and r < 80 and b < 80)
     assert green > 500  # the accuracy bars are drawn
+
+
+def test_terminal_and_report_show_a_rate_alike(report: Path) -> None:
+    workbook = report.parent / "contract.xlsx"
+    result = CliRunner().invoke(cli, ["score", "--workbook", str(workbook), "--json"])
+    overall = json.loads(result.output)["overall"]
+    accuracy = Rate(overall["accuracy"]["hits"], overall["accuracy"]["count"])
+    assert rate_text(Rate(11, 14)) == "78.6% 11/14 [52–92%]"
+    terminal = CliRunner().invoke(cli, ["score", "--workbook", str(workbook)]).output
+    html = report.read_text(encoding="utf-8")
+    assert rate_text(accuracy) in terminal
+    labeled = overall["labeled"]
+    assert f"<td>{escape(ALL_FIELDS)}</td><td class=num>{labeled}</td>{rate_cell(accuracy)}" in html

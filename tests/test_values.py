@@ -9,16 +9,19 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from schemas.base import canonical
 from schemas.values import (
     amount,
     amount_spans,
     amounts_in,
     canonical_value,
     currency_code,
+    currency_readings,
     date_spans,
     dates_in,
     parsed_date,
     same_value,
+    sign_meanings,
 )
 
 
@@ -106,3 +109,99 @@ def test_printed_amounts_read_back_in_english_and_german(number: Decimal) -> Non
     german = english.replace(",", "_").replace(".", ",").replace("_", ".")
     assert amount(english) == number
     assert amount(german) == number
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("0.125", "0.125"),  # a unit price: no thousands mark after a lone 0
+        ("0,125", "0.125"),
+        ("0.500", "0.500"),
+        ("0,0125 €", "0.0125"),
+        ("-0.125", "-0.125"),
+        ("USD 0.1250", "0.1250"),
+        ("1,234", "1234"),  # still a thousands mark after other digits
+        ("1.234.567", "1234567"),
+    ],
+)
+def test_a_leading_zero_is_never_thousands(text: str, expected: str) -> None:
+    assert amount(text) == Decimal(expected)
+    assert Decimal(expected) in [number for number, _ in amounts_in(f"Unit price: {text}")]
+
+
+@given(
+    st.decimals(min_value=0, max_value=1, places=3, allow_nan=False)
+    | st.decimals(min_value=0, max_value=1, places=4, allow_nan=False)
+)
+def test_small_unit_prices_read_back_with_either_mark(number: Decimal) -> None:
+    printed = format(number, "f")
+    assert amount(printed) == number
+    assert amount(printed.replace(".", ",")) == number
+
+
+@pytest.mark.parametrize(
+    "text", ["EUR -12.50", "€ -12,50", "-€12.50", "€-12,50", "USD (12.50)", "(EUR 12.50)", "12.50-"]
+)
+def test_a_minus_after_a_currency_is_kept(text: str) -> None:
+    assert amount(text) == Decimal("-12.50")
+    assert canonical_value("money", text) == "-12.50"
+
+
+@pytest.mark.parametrize("text", ["EUR 12.50", "Invoice - Total 12.50", "Net 12.50"])
+def test_a_dash_elsewhere_is_no_minus(text: str) -> None:
+    assert amount(text) == Decimal("12.50")
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "expected"),
+    [
+        ("money", "0.0125", "0.0125"),  # never rounded to 0.01
+        ("money", "0,125", "0.125"),
+        ("money", "0.500", "0.50"),
+        ("money", "12.5", "12.50"),
+        ("money", "319", "319.00"),
+        ("money", "-0.00", "0.00"),
+        ("number", "0.500", "0.5"),
+        ("number", "2.00", "2"),
+    ],
+)
+def test_one_canonical_form_for_money_and_numbers(kind: str, text: str, expected: str) -> None:
+    assert canonical_value(kind, text) == expected  # type: ignore[arg-type]
+    assert canonical(amount(text), kind) == expected  # type: ignore[arg-type]
+
+
+@given(st.decimals(min_value=-(10**6), max_value=10**6, places=4, allow_nan=False))
+def test_money_keeps_every_printed_digit_and_two_decimals(number: Decimal) -> None:
+    text = canonical(number, "money")
+    assert text is not None and Decimal(text) == number
+    assert len(text.partition(".")[2]) >= 2
+    assert canonical_value("money", format(number, "f")) == text
+
+
+def test_an_ambiguous_sign_names_a_currency_only_where_the_document_says_which() -> None:
+    assert currency_code("Total $4.11", {}) is None
+    assert currency_code("Total $4.11", {"$": "CAD"}) == "CAD"
+    assert currency_code("Total US$ 4.11", {}) == "USD"  # unambiguous as printed
+    assert currency_code("Total C$ 4.11", {}) == "CAD"
+    assert currency_code("Summe 120 kr", {"kr": "SEK"}) == "SEK"
+    assert {"USD", "CAD", "AUD"} <= currency_readings("$ 4.11")
+    assert currency_readings("EUR 4.11") == {"EUR"}
+
+
+@pytest.mark.parametrize(
+    ("document", "expected"),
+    [
+        ("Amazon Web Services\nSeattle, WA 98109-5210, US\nTotal $4.11", {"$": "USD"}),
+        ("FremontCA94538\nUnitedStates\nTotal $42.00", {"$": "USD"}),  # run-together text
+        ("All charges are in US Dollars\nTotal $4.11", {"$": "USD"}),
+        ("Maple Signs Inc.\nToronto, ON M5V 2T6\nTotal $4.11", {"$": "CAD"}),
+        ("Sydney, Australia\nTotal $4.11", {"$": "AUD"}),
+        ("Bill to: Chicago, IL 60601\nFrom: Vancouver, Canada\nTotal $4.11", {}),
+        ("Total $4.11", {}),
+        ("Amount in CAD\nSeattle, WA 98109\nTotal $4.11", {"$": "CAD"}),  # the code wins
+        ("Tokyo, Japan\n¥12,000", {"¥": "JPY"}),
+        ("Stockholm, Sverige\nSumma 120 kr", {"kr": "SEK"}),
+    ],
+)
+def test_sign_meanings_come_from_the_document(document: str, expected: dict[str, str]) -> None:
+    assert sign_meanings(document) == expected

@@ -19,7 +19,6 @@ import time
 from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any
 
 import anthropic
@@ -40,18 +39,23 @@ from extract.prompt import (
     document_content,
     system_blocks,
 )
+from extract.store import now
 
 DEFAULT_MODEL = "claude-sonnet-5-5"  # current, not in the SDK's DEPRECATED_MODELS
 MESSAGES_PATH = "/v1/messages"
 
 
-def now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+def operator_name() -> str:
+    """The OS user; a container without a passwd entry for its uid has no name, only the uid."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return f"uid-{os.getuid()}"
 
 
 def operator_id(user: str | None) -> str:
     """An opaque id for metadata.user_id: a hash, never the operator's name itself."""
-    name = user or getpass.getuser()
+    name = user or operator_name()
     return hashlib.sha256(f"pdf-extract:{name}".encode()).hexdigest()[:32]
 
 
@@ -256,6 +260,11 @@ class AnthropicBackend:
             if answer.result is not None:
                 return Extraction(answer.result, self.name, model, "model", usage)
             if answer.truncated:  # the same budget would cut it off again
+                if int(params["max_tokens"]) >= MAX_TOKENS_CAP:
+                    raise BackendError(
+                        f"{model}: the answer was cut off at max_tokens even with the largest"
+                        f" budget ({MAX_TOKENS_CAP} tokens); the document is too long to answer"
+                    )
                 params["max_tokens"] = min(2 * int(params["max_tokens"]), MAX_TOKENS_CAP)
             else:
                 params["messages"] = params["messages"] + correction_turns(
@@ -298,9 +307,9 @@ class AnthropicBackend:
     def batch_results(
         self, batch_id: str, schema: type[BaseModel], doc_ids: dict[str, str]
     ) -> Iterator[BatchResult]:
-        """Each wanted request's extraction, or its error; every result's tokens logged."""
-        for custom_id, message, error in batch_results(self.client, batch_id, set(doc_ids)):
-            doc_id = doc_ids[custom_id]
+        """Every request's extraction, or its error; every result's tokens logged."""
+        for custom_id, message, error in batch_results(self.client, batch_id):
+            doc_id = doc_ids.get(custom_id, "")
             if message is None:
                 self._log_batch(doc_id, error=error)
                 yield BatchResult(custom_id, None, error)

@@ -35,13 +35,11 @@ def batch_progress(client: anthropic.Anthropic, batch_id: str) -> tuple[bool, in
 
 
 def batch_results(
-    client: anthropic.Anthropic, batch_id: str, wanted: set[str]
+    client: anthropic.Anthropic, batch_id: str
 ) -> Iterator[tuple[str, Message | None, str]]:
-    """(custom_id, message, "") for a success, (custom_id, None, error) otherwise."""
+    """Every request's (custom_id, message, "") for a success, (custom_id, None, error) else."""
     try:
         for line in client.messages.batches.results(batch_id):
-            if line.custom_id not in wanted:
-                continue
             result = line.result
             if result.type == "succeeded":
                 yield line.custom_id, result.message, ""

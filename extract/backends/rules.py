@@ -8,8 +8,11 @@ from its XML instead. Whatever the rules are unsure of stays empty.
 
 from __future__ import annotations
 
+import hashlib
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
@@ -27,6 +30,25 @@ from extract.rules.typed import date_after
 from schemas.base import FieldSpec, field_specs
 
 Cited = dict[str, Any]
+
+_EXTRACT = Path(__file__).resolve().parent.parent
+# the code whose change changes the rules' answers (and how values are written and read)
+RULES_SOURCES: tuple[Path, ...] = (
+    *sorted((_EXTRACT / "rules").glob("*.py")),
+    Path(__file__).resolve(),
+    _EXTRACT / "embedded.py",
+    _EXTRACT.parent / "schemas" / "values.py",
+    _EXTRACT.parent / "schemas" / "base.py",
+)
+
+
+def sources_digest(paths: Iterable[Path]) -> str:
+    """A short hash of source files' names and bytes: the rules' version in the cache key."""
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes() if path.is_file() else b"")
+    return digest.hexdigest()[:12]
 
 
 @dataclass(frozen=True)
@@ -60,7 +82,8 @@ def schema_rules(schema: type[BaseModel]) -> SchemaRules:
 class RulesBackend:
     name = "rules"
     model = "rules-v2"
-    prompt_version = "2"
+    # changes with the rules' code, so `extract run` never serves answers of older rules
+    prompt_version = f"2-{sources_digest(RULES_SOURCES)}"
     reads_scans = False
 
     def __init__(self, options: BackendOptions | None = None) -> None:

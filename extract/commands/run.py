@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 from pathlib import Path
 
 import click
@@ -82,7 +81,7 @@ def command(
         backend_options=BackendOptions(
             model=model,
             fallback_model=fallback_model,
-            user=user or getpass.getuser(),
+            user=user,  # None: the backend hashes the OS user (or the uid without one)
             timeout_s=timeout,
         ),
         concurrency=concurrency,

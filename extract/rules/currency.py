@@ -1,7 +1,9 @@
 """The document's currency: a labelled code, else the code or sign printed with its totals.
 
 Failing both, the currency the document's lines name, when one clearly dominates (three
-times as many lines as any other); otherwise the field stays empty.
+times as many lines as any other); otherwise the field stays empty. A sign several
+currencies print ("$", "¥", "kr") counts only where the document says which one it is
+(``Reading.signs``): a bare "$" on a Canadian invoice is not written as USD.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ def document_currency(
             return found
     amounts = [found for found in chosen.values() if isinstance(found.value, Decimal)]
     for found in reversed(amounts):  # totals come last in a schema, and name it most often
-        code = currency_code(found.quote)
+        code = currency_code(found.quote, reading.signs)
         if code is not None:
             return Found(spec.path, code, found.page, found.quote, (0,), found.line, -1)
     return _most_printed(reading, spec)
@@ -34,7 +36,7 @@ def _most_printed(reading: Reading, spec: FieldSpec) -> Found | None:
     counts: Counter[str] = Counter()
     first: dict[str, tuple[int, str]] = {}
     for line in reading.all_lines():
-        code = currency_code(line.text)
+        code = currency_code(line.text, reading.signs)
         if code is None:
             continue
         counts[code] += 1

@@ -46,7 +46,7 @@ class Found:
 
 def reader_for(spec: FieldSpec, reading: Reading) -> Reader:
     if spec.extra.get("role") == "currency":
-        return currency_after
+        return lambda text: currency_after(text, reading.signs)
     if spec.extra.get("role") == "party":
         return name_after
     if spec.kind == "date":

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from extract.pdf import ParsedDocument
 from extract.rules.labels import LabelHit, LabelIndex
 from extract.rules.lines import Line, PageText, page_lines
+from schemas.values import sign_meanings
 
 _NUMERIC_DATE = re.compile(r"(?<![\d.,/-])(\d{1,2})[./-](\d{1,2})[./-](\d{4}|\d{2})(?![\d.,/-]?\d)")
 _US_ADDRESS = re.compile(r"\b[A-Z]{2} \d{5}(?:-\d{4})?\b")
@@ -25,6 +26,7 @@ class Reading:
     texts: list[PageText] = field(default_factory=list)
     hits: dict[tuple[int, int], list[LabelHit]] = field(default_factory=dict)
     day_first: bool = True
+    signs: dict[str, str] = field(default_factory=dict)  # what "$", "¥", "kr" mean here
 
     def hits_in(self, line: Line) -> list[LabelHit]:
         return self.hits.get((line.page, line.index), [])
@@ -47,6 +49,7 @@ def reading_of(document: ParsedDocument, labels: LabelIndex) -> Reading:
             if found:
                 reading.hits[(line.page, line.index)] = found
     reading.day_first = day_first(document)
+    reading.signs = sign_meanings("\n".join(page.text for page in document.pages))
     return reading
 
 

@@ -1,8 +1,10 @@
-"""Rows of a list field (line items): from pdfplumber's tables, or from aligned text columns.
+"""Rows of a list field (line items), read from word positions: aligned text columns.
 
-A header is a line that prints labels of at least two of the list's fields. Its labels fix
-the columns; every later line whose cells fall into them and that has an amount is a row,
-until the totals block. Each value of a row quotes the row's line.
+pdfplumber's table finder is not used: real invoices rarely rule their tables, and the
+words' x positions work with or without lines. A header is a line that prints labels of
+at least two of the list's fields; its labels' x ranges fix the columns. Every later line
+whose cells fall into them and that has an amount is a row, until the totals block, a
+line of the final total, or a vertical gap. Each value of a row quotes the row's line.
 """
 
 from __future__ import annotations
@@ -19,10 +21,8 @@ from schemas.base import FieldSpec
 
 Row = dict[str, dict[str, Any]]  # field name -> {"value", "page", "quote"}
 STOP_AFTER_LABEL_LINES = 2  # totals-block lines seen since the last row that end the table
-ROW_GAP = 4.0
-_ITEM_CODE = re.compile(
-    r"^(?:\[[^\]]{1,30}\]|\*[^*\s]{1,30}\*)\s*"
-)  # "[SKU-1] Chair"  # in line heights: a wider gap since the last row ends the table
+ROW_GAP = 4.0  # in line heights: a wider gap since the last row ends the table
+_ITEM_CODE = re.compile(r"^(?:\[[^\]]{1,30}\]|\*[^*\s]{1,30}\*)\s*")  # "[SKU-1] Chair"
 
 
 @dataclass(frozen=True)

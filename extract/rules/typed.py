@@ -7,6 +7,7 @@ after it. A reader that is not sure returns None: an empty field beats a wrong o
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -16,7 +17,8 @@ from schemas.values import CURRENCY_CODES, amount_spans, currency_code, date_spa
 NEAR = 16  # a date or code must start within this many characters after its label
 _TOKEN = re.compile(r"[^\s]+")
 _CURRENCY_WORDS = re.compile(
-    r"^(?:[€$£¥₹₽₩₺]|[A-Z]{3}|rs\.?|us\$|a\$|c\$|r\$|zł|kč|fr\.|chf)$", re.IGNORECASE
+    r"^(?:[€$£¥₹₽₩₺]|[A-Z]{3}|rs\.?|kr\.?|us\$|au?\$|ca?\$|nz\$|hk\$|r\$|zł|kč|fr\.|chf)$",
+    re.IGNORECASE,
 )
 _TRAILING = ",;:)]}"
 
@@ -126,15 +128,16 @@ def _is_identifier(token: str) -> bool:
     return not re.fullmatch(r"[-+]?[\d.,' ]*[.,]\d{2}", token)
 
 
-def currency_after(text: str) -> Read | None:
-    """A currency named right after its label, as a code or a sign."""
+def currency_after(text: str, signs: Mapping[str, str]) -> Read | None:
+    """A currency named right after its label, as a code or a sign; "$" only as ``signs``
+    (what the document says its ambiguous signs mean) has it."""
     for match in _TOKEN.finditer(text):
         if match.start() > NEAR:
             return None
         token = match.group(0).strip(":,;()")
         if not token:
             continue
-        code = currency_code(token) if _CURRENCY_WORDS.match(token) else None
+        code = currency_code(token, signs) if _CURRENCY_WORDS.match(token) else None
         if code is None and token.upper() in CURRENCY_CODES:
             code = token.upper()
         if code is None:
