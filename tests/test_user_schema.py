@@ -9,7 +9,7 @@ from rules_pdfs import pdf_of
 
 from extract.backends.rules import RulesBackend
 from extract.grounding import grounded_values
-from schemas import SchemaNotFound, schema_named
+from schemas import SchemaNotFound, resolved_schema_spec, schema_named
 from schemas.base import field_specs, field_values
 
 PURCHASE_ORDER = '''
@@ -120,3 +120,46 @@ def test_extract_run_takes_a_schema_file(schema_file: Path, tmp_path: Path) -> N
     assert ("po_number", "PO-1") in {(row[2], row[4]) for row in rows}
     bad = CliRunner().invoke(cli, [*args, "--schema", f"{schema_file}:Nope"])
     assert bad.exit_code != 0 and "Nope" in bad.output
+
+
+@pytest.mark.parametrize(
+    ("source", "error"),
+    [
+        ("from pydantic import BaseModel\nclass M(BaseModel):\n    x: int = \n", "SyntaxError"),
+        ("import not_a_module_anywhere\n", "ModuleNotFoundError"),
+        ("raise RuntimeError('bad\\nthing')\n", "RuntimeError: bad thing"),
+    ],
+)
+def test_a_broken_schema_file_is_one_line_from_the_cli(
+    tmp_path: Path, source: str, error: str
+) -> None:
+    from click.testing import CliRunner
+
+    from extract.cli import cli
+
+    bad = tmp_path / "bad.py"
+    bad.write_text(source, encoding="utf-8")
+    folder = tmp_path / "pdfs"
+    folder.mkdir()
+    pdf_of(folder / "po.pdf", [[(60, 50, "PO Number: PO-1")]])
+    args = ["run", str(folder), "--workbook", str(tmp_path / "c.xlsx"), "--backend", "rules"]
+    result = CliRunner().invoke(cli, [*args, "--schema", f"{bad}:M"])
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.output, result.output
+    assert str(bad) in lines[0] and error in lines[0]
+
+
+def test_a_relative_schema_path_resolves_for_storing(
+    schema_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    spec = f"{schema_file.name}:PurchaseOrder"  # as the user typed it, in its folder
+    assert schema_named(spec).__name__ == "PurchaseOrder"
+    stored = resolved_schema_spec(spec)
+    assert stored == f"{schema_file.resolve()}:PurchaseOrder"
+    assert resolved_schema_spec("invoice") == "invoice"
+    monkeypatch.chdir(tmp_path.parent)  # scoring later, from another folder
+    assert schema_named(stored).__name__ == "PurchaseOrder"
+    with pytest.raises(SchemaNotFound, match="not found"):
+        resolved_schema_spec("nowhere.py:PurchaseOrder")
