@@ -18,8 +18,10 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from contract.keys import blank, key_of
 from contract.kinds import NUMERIC, canonical_text, typed_value
-from contract.merge import agreed_truth, blank, final_rows, key_of
+from contract.labels import agreed_values
+from contract.merge import final_rows
 from contract.sheets import CORRECTIONS, DOCUMENTS, EXTRACTIONS, FINAL, GROUND_TRUTH, RUNS, Source
 from contract.workbook import Contract, Row
 from contract.xlsx_write import SheetOut, write_xlsx
@@ -236,7 +238,7 @@ def values_table(contract: Contract, final: list[Row], kinds: Mapping[str, Kind]
 
     for row in contract.sheet(EXTRACTIONS.name):
         add(key_of(row), row.get("value"), Source.MODEL)
-    for key, value in agreed_truth(contract.sheet(GROUND_TRUTH.name), kinds).items():
+    for key, value in agreed_values(contract.sheet(GROUND_TRUTH.name), kinds).items():
         add(key, value, Source.TESTER)
     for row in contract.sheet(CORRECTIONS.name):
         key = key_of(row)

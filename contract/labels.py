@@ -22,8 +22,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from contract.keys import blank, key_of
 from contract.kinds import canonical_text
-from contract.merge import blank, key_of
 from contract.sheets import Key, Source, Verdict
 from schemas.base import Kind
 from schemas.values import canonical_value, normalized_text

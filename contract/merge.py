@@ -13,43 +13,15 @@ from collections.abc import Collection, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from contract.kinds import canonical_text
-from contract.sheets import Key, Source, Verdict
+from contract.keys import blank, doc_id_of, item_of, key_of
+from contract.labels import agreed_values
+from contract.sheets import Key, Source
 from schemas.base import Kind
+
+__all__ = ["blank", "doc_id_of", "item_of", "key_of"]  # re-exported: people's keys live here too
 
 Row = dict[str, Any]
 NO_VALUE = "(no value)"  # latest, when a newer run found nothing where the suggestion had a value
-
-
-def blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def item_of(value: Any) -> int | None:
-    """Items arrive as 1, 1.0, "1", " 1 " or blank from a hand-edited sheet."""
-    if blank(value) or isinstance(value, bool):
-        return None
-    try:
-        return int(float(str(value).strip()))
-    except (ValueError, OverflowError):
-        return None
-
-
-def doc_id_of(value: Any) -> str:
-    """A doc_id as text, even after Excel turned an all-digit one into a number."""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value).zfill(12)
-    return "" if value is None else str(value).strip().lower()
-
-
-def key_of(row: Mapping[str, Any]) -> Key:
-    return (
-        doc_id_of(row.get("doc_id")),
-        str(row.get("field") or "").strip().lower(),
-        item_of(row.get("item")),
-    )
 
 
 def judged(row: Mapping[str, Any]) -> bool:
@@ -127,34 +99,6 @@ def _refreshed(row: Row, new: Row) -> Row:
     return refreshed
 
 
-def _comparable(value: Any, kind: Kind | None) -> str:
-    return canonical_text(kind, value) or ""
-
-
-def agreed_truth(
-    ground_truth: Iterable[Row], kinds: Mapping[str, Kind] | None = None
-) -> dict[Key, Any]:
-    """Per key, the value all testers agree on (correct -> suggested, wrong -> expected)."""
-    opinions: dict[Key, set[str]] = defaultdict(set)
-    values: dict[Key, Any] = {}
-    for row in ground_truth:
-        verdict = str(row.get("verdict") or "").strip().casefold()
-        if verdict == Verdict.CORRECT:
-            value = row.get("suggested")
-        elif not blank(row.get("expected")):
-            value = row.get("expected")
-        elif verdict == Verdict.ABSENT:
-            value = None
-        else:
-            continue
-        key = key_of(row)
-        if not key[0] or not key[1]:
-            continue
-        opinions[key].add(_comparable(value, (kinds or {}).get(key[1])))
-        values[key] = value
-    return {key: values[key] for key, seen in opinions.items() if len(seen) == 1}
-
-
 def final_rows(
     extractions: list[Row],
     ground_truth: list[Row],
@@ -167,7 +111,7 @@ def final_rows(
     for row in extractions:
         source = Source.EMBEDDED_XML if row.get("source") == Source.EMBEDDED_XML else Source.MODEL
         rows[key_of(row)] = _final(key_of(row), row.get("file"), row.get("value"), source)
-    for key, value in agreed_truth(ground_truth, kinds).items():
+    for key, value in agreed_values(ground_truth, kinds).items():
         rows[key] = _final(key, None, value, Source.TESTER)
     for row in corrections:
         key = key_of(row)

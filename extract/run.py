@@ -21,11 +21,12 @@ from pydantic import BaseModel
 
 from contract.sheets import Source, Status
 from contract.update import write_run
-from contract.workbook import WorkbookRefused, load_contract, refuse_if_open
+from contract.workbook import WorkbookRefused, check_contract, refuse_if_open
 from extract.backends import Backend, BackendOptions, backend_named
 from extract.backends.base import Extraction, SentRequest
 from extract.batch import OnProgress, batch_answers
 from extract.documents import Document, folder_documents, split_of
+from extract.embedded import embedded_extraction
 from extract.errors import ExtractError, WorkbookError
 from extract.grounding import arithmetic_warnings, grounded_values
 from extract.parse import DEFAULT_TIMEOUT_S, FORKS, ParseStage
@@ -186,10 +187,17 @@ class Pipeline:
         """A parsed document through the backend and the checks; no store, no side effects,
         so that a local (CPU-bound) backend can run it in the parse worker process."""
         document = Document(parsed.path, parsed.sha256)
-        if not parsed.ok and not (parsed.status == Status.NO_TEXT and self.backend.reads_scans):
+        if parsed.status not in (Status.OK, Status.NO_TEXT):
             return _failed(document, parsed.status, parsed.error, len(parsed.pages)), None
         try:
-            extraction = self.backend.extract(parsed, self.schema)
+            # an attached e-invoice is exact and free, whichever backend was asked for
+            extraction = embedded_extraction(
+                parsed, self.schema, self.backend.name, self.backend.model
+            )
+            if extraction is None:
+                if not (parsed.ok or self.backend.reads_scans):
+                    return _failed(document, parsed.status, parsed.error, len(parsed.pages)), None
+                extraction = self.backend.extract(parsed, self.schema)
         except ExtractError as error:
             return _failed(document, Status.FAILED, str(error), len(parsed.pages)), None
         except Exception as error:  # a backend bug must not stop the run; the message says which
@@ -292,7 +300,7 @@ def execute(
     schema = schema_named(options.schema)
     try:
         refuse_if_open(options.workbook)
-        load_contract(options.workbook)  # refuse a corrupt or foreign workbook before any work
+        check_contract(options.workbook)  # refuse a corrupt or foreign workbook before any work
     except WorkbookRefused as error:
         raise WorkbookError(str(error)) from error
     run_id = new_run_id()

@@ -206,6 +206,7 @@ def test_a_large_folder_is_sent_in_batches_under_the_limits(
     fake: FakeAnthropic, folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("extract.batch.MAX_BATCH_REQUESTS", 2)
+    fake.batch_polls = 0
     summary = batch_run(folder, tmp_path / "contract.xlsx")
     assert summary.ok == DOCS
     sizes = [len(r.body["requests"]) for r in fake.received if r.path == "/v1/messages/batches"]
@@ -229,6 +230,7 @@ def test_request_chunks_respect_the_byte_limit() -> None:
 
 
 def test_force_sends_a_new_batch(fake: FakeAnthropic, folder: Path, tmp_path: Path) -> None:
+    fake.batch_polls = 0
     workbook = tmp_path / "contract.xlsx"
     batch_run(folder, workbook)
     again = batch_run(folder, workbook, force=True)
