@@ -111,11 +111,11 @@ def child_run(folder: Path, workbook: Path, with_workbook: bool) -> None:
     import extract.run as run
 
     written = {"seconds": 0.0, "peak_before_mb": 0.0, "check_seconds": 0.0}
-    write_run, load_contract = run.write_run, run.load_contract
+    write_run, check_contract = run.write_run, run.check_contract
 
     def timed_check(*args: Any, **kwargs: Any) -> Any:
         started = time.perf_counter()
-        loaded = load_contract(*args, **kwargs)
+        loaded = check_contract(*args, **kwargs)
         written["check_seconds"] += time.perf_counter() - started
         return loaded
 
@@ -132,7 +132,7 @@ def child_run(folder: Path, workbook: Path, with_workbook: bool) -> None:
         written["seconds"] = time.perf_counter() - started
 
     run.write_run = timed_write  # type: ignore[assignment]
-    run.load_contract = timed_check  # type: ignore[assignment]
+    run.check_contract = timed_check  # type: ignore[assignment]
     run.Store.finish_run = finished  # type: ignore[method-assign]
     started = time.perf_counter()
     summary = run.execute(run.RunOptions(folder=folder, workbook=workbook, backend="rules"))
