@@ -13,7 +13,14 @@ from pydantic import BaseModel
 
 from extract.pdf import ParsedDocument
 from schemas.base import FieldValue, Kind
-from schemas.values import amount, amounts_in, currency_code, dates_in, normalized_text, squeezed
+from schemas.values import (
+    amount,
+    amounts_in,
+    currency_readings,
+    dates_in,
+    normalized_text,
+    squeezed,
+)
 
 TOLERANCE = Decimal("0.01")
 
@@ -43,7 +50,7 @@ def value_in_quote(kind: Kind, value: str, quote: str) -> bool:
     if kind == "code":
         if squeezed(value) in squeezed(quote):
             return True
-        return currency_code(quote) == value.upper()
+        return value.upper() in currency_readings(quote)
     return normalized_text(value) in normalized_text(quote)
 
 

@@ -32,7 +32,7 @@ from extract.grounding import arithmetic_warnings, grounded_values
 from extract.parse import DEFAULT_TIMEOUT_S, FORKS, ParseStage
 from extract.pdf import ParsedDocument, parsed_document
 from extract.store import Store
-from schemas import schema_named
+from schemas import resolved_schema_spec, schema_named
 from schemas.base import field_values, schema_hash
 
 
@@ -208,7 +208,7 @@ class Pipeline:
 
 def runs_locally(backend: Backend) -> bool:
     """A CPU-bound backend (no network): extract in the parse worker, using every core."""
-    return bool(getattr(backend, "local", backend.name == "rules"))
+    return bool(getattr(backend, "local", False))
 
 
 def _failed(document: Document, status: str, error: str, pages: int = 0) -> DocumentOutcome:
@@ -309,7 +309,8 @@ def execute(
     backend = backend_named(options.backend, backend_options)
     store = Store.beside(options.workbook)
     request_log.store = store
-    store.start_run(run_id, backend.name, backend.model, options.schema, str(options.folder))
+    schema_spec = resolved_schema_spec(options.schema)  # loads from any folder later (score)
+    store.start_run(run_id, backend.name, backend.model, schema_spec, str(options.folder))
     summary = RunSummary(run_id, backend.name, backend.model, options.workbook)
     pipeline = Pipeline(schema, backend, store, options.force)
     lock = threading.Lock()

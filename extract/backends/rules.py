@@ -37,6 +37,7 @@ RULES_SOURCES: tuple[Path, ...] = (
     *sorted((_EXTRACT / "rules").glob("*.py")),
     Path(__file__).resolve(),
     _EXTRACT / "embedded.py",
+    _EXTRACT / "grounding.py",  # cached rules outcomes carry their grounded flags
     _EXTRACT.parent / "schemas" / "values.py",
     _EXTRACT.parent / "schemas" / "base.py",
 )
@@ -85,6 +86,7 @@ class RulesBackend:
     # changes with the rules' code, so `extract run` never serves answers of older rules
     prompt_version = f"2-{sources_digest(RULES_SOURCES)}"
     reads_scans = False
+    local = True  # CPU-bound, no network: the run extracts in the parse worker processes
 
     def __init__(self, options: BackendOptions | None = None) -> None:
         self.options = options or BackendOptions()
