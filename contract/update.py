@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from contract.kinds import kinds_of, typed_value
-from contract.merge import doc_id_of, final_rows, item_of, key_of, merged_ground_truth
+from contract.kinds import typed_value
+from contract.merge import doc_id_of, item_of
+from contract.run_merge import RunMerge
 from contract.sheets import (
     CORRECTIONS,
     DOCUMENTS,
@@ -27,15 +28,16 @@ def typed_cell(kind: str | None, value: Any) -> Any:
     return typed_value(kind if kind in ("money", "number", "date") else None, value)  # type: ignore[arg-type]
 
 
-def extraction_rows(values: list[Row]) -> list[Row]:
-    return [
-        {
+Values = Iterable[Row] | Callable[[], Iterable[Row]]  # a callable: a fresh pass per call
+
+
+def extraction_rows(values: Iterable[Row]) -> Iterator[Row]:
+    for value in values:
+        yield {
             **value,
             "value": typed_cell(value.get("kind"), value.get("value")),
             "grounded": None if value.get("grounded") is None else bool(value["grounded"]),
         }
-        for value in values
-    ]
 
 
 def _row_key(spec: Sheet, row: Mapping[str, Any]) -> tuple[Any, ...]:
@@ -51,37 +53,58 @@ def _row_key(spec: Sheet, row: Mapping[str, Any]) -> tuple[Any, ...]:
     return tuple(parts)
 
 
-def replace_rows(contract: Contract, spec: Sheet, rows: list[Row]) -> None:
+def replaced_rows(contract: Contract, spec: Sheet, rows: Iterable[Row]) -> Iterator[Row]:
     """A pipeline sheet's new rows; a column a person added keeps its cells, by row key."""
     extra = contract.extra_columns.get(spec.name, [])
     old = contract.rows.get(spec.name, [])
-    if extra and spec.key and old:
-        kept = {_row_key(spec, row): {c: row[c] for c in extra if c in row} for row in old}
-        rows = [{**row, **kept.get(_row_key(spec, row), {})} for row in rows]
-    contract.rows[spec.name] = rows
+    if not (extra and spec.key and old):
+        yield from rows
+        return
+    kept = {_row_key(spec, row): {c: row[c] for c in extra if c in row} for row in old}
+    contract.rows[spec.name] = []  # the old rows are no longer needed
+    for row in rows:
+        yield {**row, **kept.get(_row_key(spec, row), {})}
 
 
-def typed_final(rows: list[Row], kinds: Mapping[str, Kind]) -> list[Row]:
-    return [{**row, "value": typed_value(kinds.get(row["field"]), row["value"])} for row in rows]
+def replace_rows(contract: Contract, spec: Sheet, rows: Iterable[Row]) -> None:
+    contract.rows[spec.name] = list(replaced_rows(contract, spec, rows))
 
 
-def write_run(path: Path, documents: list[Row], values: list[Row], runs: list[Row]) -> None:
-    """Replace what the pipeline owns, keep and merge what people typed, save atomically."""
+def typed_final(rows: Iterable[Row], kinds: Mapping[str, Kind]) -> Iterator[Row]:
+    for row in rows:
+        yield {**row, "value": typed_value(kinds.get(row["field"]), row["value"])}
+
+
+def _passes(values: Values) -> Callable[[], Iterable[Row]]:
+    if callable(values):
+        return values
+    if iter(values) is values:  # a one-shot iterator: kept, since it is read twice
+        held = list(values)
+        return lambda: held
+    return lambda: values
+
+
+def write_run(path: Path, documents: list[Row], values: Values, runs: list[Row]) -> None:
+    """Replace what the pipeline owns, keep and merge what people typed, save atomically.
+
+    ``values`` is read twice (a callable is called for each pass), and every sheet is
+    written as it is read, so memory grows with what people typed, not with the run."""
+    passes = _passes(values)
     replaced = (DOCUMENTS.name, EXTRACTIONS.name, FINAL.name, RUNS.name)
-    contract = load_contract(path, replaced)
-    extractions = extraction_rows(values)
-    kinds = kinds_of(values)
-    ground_truth = merged_ground_truth(
-        contract.sheet(GROUND_TRUTH.name), extractions, contract.offered
-    )
-    contract.rows[GROUND_TRUTH.name] = ground_truth
-    contract.offered |= {key_of(row) for row in extractions}
-    replace_rows(contract, DOCUMENTS, documents)
-    replace_rows(contract, EXTRACTIONS, extractions)
-    final = final_rows(extractions, ground_truth, contract.sheet(CORRECTIONS.name), kinds)
-    replace_rows(contract, FINAL, typed_final(final, kinds))
-    replace_rows(contract, RUNS, runs)
-    save_contract(path, contract)
+    with RunMerge() as merge:
+        contract = load_contract(path, replaced, spill=merge)
+        merge.add_values(extraction_rows(passes()))
+        corrections = contract.sheet(CORRECTIONS.name)
+        contract.streamed[GROUND_TRUTH.name] = merge.ground_truth()
+        contract.streamed_offered = merge.offered()
+        contract.streamed[DOCUMENTS.name] = replaced_rows(contract, DOCUMENTS, documents)
+        contract.streamed[EXTRACTIONS.name] = replaced_rows(
+            contract, EXTRACTIONS, extraction_rows(passes())
+        )
+        final = typed_final(merge.final(corrections), merge.kinds)
+        contract.streamed[FINAL.name] = replaced_rows(contract, FINAL, final)
+        contract.streamed[RUNS.name] = replaced_rows(contract, RUNS, runs)
+        save_contract(path, contract)
 
 
 def write_scores(path: Path, scores: list[Row], runs: list[Row]) -> None:

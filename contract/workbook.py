@@ -9,10 +9,11 @@ seconds where openpyxl takes minutes.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import chain, groupby, islice
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from openpyxl.utils import get_column_letter
 
@@ -47,6 +48,7 @@ __all__ = [
     "Contract",
     "Formula",
     "Row",
+    "Spill",
     "WorkbookRefused",
     "check_contract",
     "load_contract",
@@ -70,6 +72,9 @@ class Contract:
     columns: dict[str, list[str]] = field(default_factory=dict)  # header order as found
     offered: set[Key] = field(default_factory=set)  # keys ground_truth ever offered
     hidden_sheets: dict[str, str] = field(default_factory=dict)  # other sheet -> its state
+    # rows to save instead of rows[name], in one pass (a run's sheets, too big to hold)
+    streamed: dict[str, Iterable[Row]] = field(default_factory=dict)
+    streamed_offered: Iterable[Key] | None = None  # instead of offered; sorted by key
 
     def sheet(self, name: str) -> list[Row]:
         return self.rows.setdefault(name, [])
@@ -93,6 +98,18 @@ class Contract:
 
 
 # reading -----------------------------------------------------------------------------------
+
+
+class Spill(Protocol):
+    """Where a lean load puts what it need not hold: untouched ground_truth rows, offered keys."""
+
+    def kept(self, row: Row) -> bool:
+        """Each ground_truth row in sheet order; False: the spill holds it, not the contract."""
+        ...
+
+    def offer(self, keys: Iterable[Key]) -> None:
+        """Keys read from the offered sheet."""
+        ...
 
 
 def _header_names(cells: Iterable[Any], spec: Sheet) -> list[str]:
@@ -121,38 +138,44 @@ def _used_width(values: list[Any]) -> int:
 
 
 def _read_table(
-    contract: Contract, spec: Sheet, rows: Iterator[list[Any]], header_only: bool = False
+    contract: Contract,
+    spec: Sheet,
+    rows: Iterator[list[Any]],
+    header_only: bool = False,
+    kept: Callable[[Row], bool] | None = None,
 ) -> None:
-    """The sheet's rows as dicts by column name. ``header_only`` skips the rows of a sheet
-    about to be replaced, unless a person added columns whose cells must be carried over."""
+    """The sheet's rows as dicts by column name, streamed. ``header_only`` skips the rows of
+    a sheet about to be replaced, unless a person added columns whose cells must be carried
+    over; ``kept`` says which rows to hold (the others went to a Spill)."""
     first = next(rows, None)
     if first is None:
         return
     if header_only and not [h for h in _header_names(first, spec) if h not in spec.columns]:
         contract.columns[spec.name] = _header_names(first, spec)
         return
-    cells = [first, *rows]
-    width = max(_used_width(values) for values in cells)
-    header = _header_names(cells[0][:width] + [None] * (width - len(cells[0])), spec)
+    width = _used_width(first)
+    header = _header_names(first[:width], spec)
     table = contract.sheet(spec.name)
-    for values in cells[1:]:
+    for values in rows:
+        used = _used_width(values)
+        if used > width:  # names are given left to right, so a wider header keeps its start
+            width = used
+            header = _header_names(first[:width] + [None] * (width - len(first)), spec)
         row = {h: v for h, v in zip(header, values, strict=False) if v is not None}
-        if row:
+        if row and (kept is None or kept(row)):
             table.append(row)
     contract.columns[spec.name] = header
     contract.extra_columns[spec.name] = [h for h in header if h not in spec.columns]
 
 
-def _offered_keys(rows: Iterator[list[Any]]) -> set[Key]:
-    keys: set[Key] = set()
+def _offered_keys(rows: Iterator[list[Any]]) -> Iterator[Key]:
     for values in rows:
         if len(values) < 2 or values[0] is None or values[0] == "doc_id":
             continue
         doc_id = str(values[0]).strip()
         for token in str(values[1] or "").split():
             name, _, item = token.partition("#")
-            keys.add((doc_id, name, item_of(item)))
-    return keys
+            yield doc_id, name, item_of(item)
 
 
 def _refuse_if_foreign(path: Path, sheetnames: list[str], header: list[Any]) -> None:
@@ -191,10 +214,13 @@ def check_contract(path: Path) -> None:
     _refuse_if_foreign(path, names, header)
 
 
-def load_contract(path: Path, replaced: Collection[str] = ()) -> Contract:
+def load_contract(
+    path: Path, replaced: Collection[str] = (), spill: Spill | None = None
+) -> Contract:
     """The workbook's contents; a missing file is an empty contract. Refuses, untouched,
     a file that is not an .xlsx, is corrupt, or is not ours. The rows of ``replaced``
-    sheets (about to be rewritten) are only read when people added columns to them."""
+    sheets (about to be rewritten) are only read when people added columns to them.
+    With a ``spill``, the offered keys and the ground_truth rows it takes go to it."""
     contract = Contract()
     refuse_if_unusable(path)
     if not path.exists():
@@ -213,11 +239,14 @@ def load_contract(path: Path, replaced: Collection[str] = ()) -> Contract:
         for sheet in book.sheets:
             if sheet.name == README.name:
                 continue
-            if sheet.name == OFFERED:
-                contract.offered = _offered_keys(_rows_of(book, sheet.name))
+            if sheet.name == OFFERED and spill is not None:
+                spill.offer(_offered_keys(_rows_of(book, sheet.name)))
+            elif sheet.name == OFFERED:
+                contract.offered = set(_offered_keys(_rows_of(book, sheet.name)))
             elif sheet.name in SHEET_BY_NAME:
                 spec, rows = SHEET_BY_NAME[sheet.name], _rows_of(book, sheet.name)
-                _read_table(contract, spec, rows, header_only=sheet.name in replaced)
+                kept = spill.kept if spill is not None and spec is GROUND_TRUTH else None
+                _read_table(contract, spec, rows, sheet.name in replaced, kept)
             else:
                 contract.other_sheets[sheet.name] = list(_rows_of(book, sheet.name))
                 if sheet.state != "visible":
@@ -231,7 +260,7 @@ def load_contract(path: Path, replaced: Collection[str] = ()) -> Contract:
         ) from error
     finally:
         book.close()
-    if not contract.offered:  # a workbook from before the offered sheet: what it shows
+    if not contract.offered and spill is None:  # from before the offered sheet: what it shows
         contract.offered = {key_of(row) for row in contract.sheet(GROUND_TRUTH.name)}
     return contract
 
@@ -283,9 +312,11 @@ def _width(column: str, rows: list[Row]) -> float:
     return float(min(max(longest, len(column)) + 2, 60))
 
 
-def _sheet_out(spec: Sheet, columns: list[str], rows: list[Row]) -> SheetOut:
+def _sheet_out(spec: Sheet, columns: list[str], rows: Iterable[Row]) -> SheetOut:
     readme = spec is README
-    widths = [100.0 if readme and c == "explanation" else _width(c, rows) for c in columns]
+    stream = iter(rows)
+    sample = list(islice(stream, WIDTH_SAMPLE))  # widths from the first rows, then the rest
+    widths = [100.0 if readme and c == "explanation" else _width(c, sample) for c in columns]
     dropdowns = []
     if spec is GROUND_TRUTH and "verdict" in columns:
         options = Verdict.ALL
@@ -294,33 +325,47 @@ def _sheet_out(spec: Sheet, columns: list[str], rows: list[Row]) -> SheetOut:
     return SheetOut(
         name=spec.name,
         header=columns,
-        rows=[[row.get(column) for column in columns] for row in rows],
+        rows=([row.get(column) for column in columns] for row in chain(sample, stream)),
         widths=widths,
         dropdowns=dropdowns,
         wrapped=readme,
     )
 
 
-def _offered_sheet(offered: set[Key]) -> SheetOut:
-    by_doc: dict[str, list[str]] = {}
-    for doc_id, name, item in sorted(offered, key=lambda k: (k[0], k[1], k[2] or 0)):
-        by_doc.setdefault(doc_id, []).append(name if item is None else f"{name}#{item}")
-    rows: list[list[Any]] = [["doc_id", "keys"]]
-    for doc_id, keys in by_doc.items():
-        for start in range(0, len(keys), 500):  # stay far below Excel's 32,767 per cell
-            rows.append([doc_id, " ".join(keys[start : start + 500])])
-    return SheetOut(name=OFFERED, rows=rows, state="veryHidden")
+def offered_order(key: Key) -> tuple[str, str, int]:
+    """How the offered sheet sorts its keys."""
+    return key[0], key[1], key[2] or 0
+
+
+def _offered_rows(offered: Iterable[Key]) -> Iterator[list[Any]]:
+    """One row per document (per 500 keys), from keys sorted by offered_order."""
+    yield ["doc_id", "keys"]
+    for doc_id, keys in groupby(offered, key=lambda key: key[0]):
+        names = [name if item is None else f"{name}#{item}" for _, name, item in keys]
+        for start in range(0, len(names), 500):  # stay far below Excel's 32,767 per cell
+            yield [doc_id, " ".join(names[start : start + 500])]
+
+
+def _offered_sheet(offered: Iterable[Key]) -> SheetOut:
+    return SheetOut(name=OFFERED, rows=_offered_rows(offered), state="veryHidden")
 
 
 def save_contract(path: Path, contract: Contract) -> None:
     """Write every sheet to a temp file beside the workbook, back up the old one, rename."""
     sheets = []
     for spec in SHEETS:
-        rows = readme_rows() if spec is README else contract.rows.get(spec.name, [])
+        rows: Iterable[Row] = (
+            readme_rows()
+            if spec is README
+            else contract.streamed.get(spec.name, contract.rows.get(spec.name, []))
+        )
         columns = list(README.columns) if spec is README else contract.header(spec)
         sheets.append(_sheet_out(spec, columns, rows))
     for name, cells in contract.other_sheets.items():
         state = contract.hidden_sheets.get(name, "visible")
         sheets.append(SheetOut(name=name, rows=cells, state=state))  # type: ignore[arg-type]
-    sheets.append(_offered_sheet(contract.offered))
+    offered = contract.streamed_offered
+    sheets.append(
+        _offered_sheet(sorted(contract.offered, key=offered_order) if offered is None else offered)
+    )
     save_atomically(path, lambda temp: write_xlsx(temp, sheets))

@@ -28,6 +28,7 @@ NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 PKG_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 ROW, CELL, VALUE, FORMULA = f"{NS}row", f"{NS}c", f"{NS}v", f"{NS}f"
+SHEET_DATA = f"{NS}sheetData"
 TEXT, RUN_TEXT, PHONETIC = f"{NS}t", f"{NS}r", f"{NS}rPh"
 
 
@@ -127,9 +128,14 @@ class XlsxReader:
         value: str | None = None
         formula: str | None = None
         columns: dict[str, int] = {}
+        sheet_data: ElementTree.Element | None = None  # emptied row by row: memory stays flat
         with self.zip.open(part) as stream:
-            for _, element in ElementTree.iterparse(stream):
+            for event, element in ElementTree.iterparse(stream, ("start", "end")):
                 tag = element.tag
+                if event == "start":
+                    if tag == SHEET_DATA:
+                        sheet_data = element
+                    continue
                 if tag == VALUE:
                     value = element.text
                 elif tag == TEXT:
@@ -157,6 +163,8 @@ class XlsxReader:
                     values = []
                     expected += 1
                     element.clear()
+                    if sheet_data is not None:
+                        sheet_data.clear()
                 elif tag == FORMULA:
                     formula = element.text
                 elif tag == PHONETIC:  # a reading aid (furigana), not part of the text

@@ -10,6 +10,8 @@ that starts with = + - @ can never become a formula.
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -29,6 +31,8 @@ PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 MAX_ROWS = 1_048_576
 EPOCH = datetime(1899, 12, 30)
+SPOOL_BYTES = 8 << 20  # a sheet's XML above this goes to a temp file, not memory
+COPY_BYTES = 1 << 20
 
 # cellXfs of styles.xml, by index
 DATE_STYLE, DATETIME_STYLE, WRAP_STYLE, BOLD_WRAP_STYLE = 1, 2, 3, 4
@@ -156,31 +160,41 @@ def _sheet_tail(sheet: SheetOut, has_table: bool) -> str:
 
 
 def _write_sheet(out: IO[bytes], sheet: SheetOut, selected: bool) -> int:
-    """Stream the worksheet XML; returns the number of rows written (header included)."""
-    body = list(sheet.rows)
-    header = [] if sheet.header is None else [sheet.header]
-    width = max([len(values) for values in body] + [len(sheet.header or ())])
-    rows = len(body) + len(header)
-    letters = [get_column_letter(i) for i in range(1, width + 1)]
-    out.write(_sheet_top(sheet, rows, width, selected).encode("utf-8"))
-    out.write(b"<sheetData>")
-    chunk: list[str] = []
-    if sheet.header is not None:
-        cells = "".join(
-            _header_cell(f"{letters[i]}1", name, sheet.wrapped)
-            for i, name in enumerate(sheet.header)
-        )
-        chunk.append(f'<row r="1">{cells}</row>')
+    """Stream the worksheet XML; returns the number of rows written (header included).
+
+    Rows are written as they come, into a spooled temp file (memory for a small sheet,
+    disk for a large one), because the sheet's size heads the XML and is known only at
+    the end; then the head, the rows and the tail go to ``out``."""
+    letters: list[str] = []
+    width = len(sheet.header or ())
+    rows = 0
     wrapped = sheet.wrapped
-    for number, values in enumerate(body, start=len(header) + 1):
-        row = str(number)
-        cells = "".join(_cell(letters[i] + row, v, wrapped) for i, v in enumerate(values))
-        if cells:
-            chunk.append(f'<row r="{row}">{cells}</row>')
-        if len(chunk) >= 2000:
-            out.write("".join(chunk).encode("utf-8"))
-            chunk.clear()
-    out.write("".join(chunk).encode("utf-8"))
+    with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as body:
+        chunk: list[str] = []
+        if sheet.header is not None:
+            letters += [get_column_letter(i) for i in range(1, width + 1)]
+            cells = "".join(
+                _header_cell(f"{letters[i]}1", name, wrapped) for i, name in enumerate(sheet.header)
+            )
+            chunk.append(f'<row r="1">{cells}</row>')
+            rows = 1
+        for values in sheet.rows:
+            rows += 1
+            if len(values) > len(letters):
+                letters += [get_column_letter(i) for i in range(len(letters) + 1, len(values) + 1)]
+            width = max(width, len(values))
+            row = str(rows)
+            cells = "".join(_cell(letters[i] + row, v, wrapped) for i, v in enumerate(values))
+            if cells:
+                chunk.append(f'<row r="{row}">{cells}</row>')
+            if len(chunk) >= 2000:
+                body.write("".join(chunk).encode("utf-8"))
+                chunk.clear()
+        body.write("".join(chunk).encode("utf-8"))
+        out.write(_sheet_top(sheet, rows, width, selected).encode("utf-8"))
+        out.write(b"<sheetData>")
+        body.seek(0)
+        shutil.copyfileobj(body, out, COPY_BYTES)
     out.write(b"</sheetData>")
     out.write(_sheet_tail(sheet, sheet.header is not None).encode("utf-8"))
     return rows

@@ -346,7 +346,7 @@ def execute(
             write_run(
                 options.workbook,
                 _document_rows(store.run_documents(run_id), run_id),
-                store.run_values(run_id),
+                lambda: store.iter_run_values(run_id),  # read twice, never held
                 store.runs_and_scorings(),
             )
         except WorkbookRefused as error:

@@ -326,13 +326,18 @@ class Store:
         return [dict(row) for row in rows]
 
     def run_values(self, run_id: str) -> list[dict[str, Any]]:
+        return list(self.iter_run_values(run_id))
+
+    def iter_run_values(self, run_id: str) -> Iterator[dict[str, Any]]:
+        """The run's values as run_values orders them, one at a time from a cursor."""
         rows = self.db.execute(
             "SELECT v.*, d.file FROM run_values v JOIN run_documents d"
             " ON d.run_id = v.run_id AND d.doc_id = v.doc_id"
             " WHERE v.run_id = ? ORDER BY d.file, v.doc_id, v.rowid",
             (run_id,),
         )
-        return [dict(row) for row in rows]
+        for row in rows:
+            yield dict(row)
 
     # cache and request log ---------------------------------------------------------------
 
