@@ -188,30 +188,39 @@ def _refuse_if_foreign(path: Path, sheetnames: list[str], header: list[Any]) -> 
         )
 
 
+def _refused(path: Path, error: Exception, what: str = "corrupt") -> WorkbookRefused:
+    return WorkbookRefused(
+        f"{path} is {what} ({type(error).__name__}): left untouched;"
+        " restore it from backups/ or give another --workbook path"
+    )
+
+
+def _opened_if_ours(path: Path) -> XlsxReader:
+    """The workbook opened for reading, or refused (closed, untouched) when it is not a
+    readable .xlsx of ours: the check every read starts with."""
+    try:
+        book = XlsxReader(path)
+    except Exception as error:  # any failure to open means the file is not a usable .xlsx
+        raise _refused(path, error, "corrupt or not an .xlsx") from error
+    try:
+        names = book.sheetnames
+        header = next(book.rows(GROUND_TRUTH.name), []) if GROUND_TRUTH.name in names else []
+        _refuse_if_foreign(path, names, header)
+    except WorkbookRefused:
+        book.close()
+        raise
+    except Exception as error:
+        book.close()
+        raise _refused(path, error) from error
+    return book
+
+
 def check_contract(path: Path) -> None:
     """Refuse, before any work, a workbook that is open, not an .xlsx, corrupt or not ours:
     the cheap part of load_contract (no sheet is read beyond the ground_truth header)."""
     refuse_if_unusable(path)
-    if not path.exists():
-        return
-    try:
-        book = XlsxReader(path)
-    except Exception as error:  # any failure to open means the file is not a usable .xlsx
-        raise WorkbookRefused(
-            f"{path} is corrupt or not an .xlsx ({type(error).__name__}): left untouched;"
-            " restore it from backups/ or give another --workbook path"
-        ) from error
-    try:
-        names = book.sheetnames
-        header = next(book.rows(GROUND_TRUTH.name), []) if GROUND_TRUTH.name in names else []
-    except Exception as error:
-        raise WorkbookRefused(
-            f"{path} is corrupt ({type(error).__name__}): left untouched;"
-            " restore it from backups/ or give another --workbook path"
-        ) from error
-    finally:
-        book.close()
-    _refuse_if_foreign(path, names, header)
+    if path.exists():
+        _opened_if_ours(path).close()
 
 
 def load_contract(
@@ -225,17 +234,8 @@ def load_contract(
     refuse_if_unusable(path)
     if not path.exists():
         return contract
+    book = _opened_if_ours(path)
     try:
-        book = XlsxReader(path)
-    except Exception as error:  # any failure to open means the file is not a usable .xlsx
-        raise WorkbookRefused(
-            f"{path} is corrupt or not an .xlsx ({type(error).__name__}): left untouched;"
-            " restore it from backups/ or give another --workbook path"
-        ) from error
-    try:
-        names = book.sheetnames
-        header = next(book.rows(GROUND_TRUTH.name), []) if GROUND_TRUTH.name in names else []
-        _refuse_if_foreign(path, names, header)
         for sheet in book.sheets:
             if sheet.name == README.name:
                 continue
@@ -251,13 +251,8 @@ def load_contract(
                 contract.other_sheets[sheet.name] = list(_rows_of(book, sheet.name))
                 if sheet.state != "visible":
                     contract.hidden_sheets[sheet.name] = sheet.state
-    except WorkbookRefused:
-        raise
     except Exception as error:  # a sheet that cannot be parsed: corrupt, leave it alone
-        raise WorkbookRefused(
-            f"{path} is corrupt ({type(error).__name__}: {error}): left untouched;"
-            " restore it from backups/ or give another --workbook path"
-        ) from error
+        raise _refused(path, error) from error
     finally:
         book.close()
     if not contract.offered and spill is None:  # from before the offered sheet: what it shows
