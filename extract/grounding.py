@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 from pydantic import BaseModel
 
@@ -37,15 +38,25 @@ def quote_on_page(quote: str, page_text: str) -> bool:
     return bool(needle) and needle in squeezed(page_text)
 
 
+@lru_cache(maxsize=4096)
+def _printed_dates(quote: str) -> frozenset[str]:
+    return frozenset(d.isoformat() for d, _ in dates_in(quote, True) + dates_in(quote, False))
+
+
+@lru_cache(maxsize=4096)
+def _printed_amounts(quote: str) -> tuple[Decimal, ...]:
+    """Cached: a line item's one quote holds its quantity, unit price and amount."""
+    return tuple(abs(found) for found, _ in amounts_in(quote))
+
+
 def value_in_quote(kind: Kind, value: str, quote: str) -> bool:
     """Type-aware: "1.234,50" holds 1234.50, "05.03.2018" holds 2018-03-05."""
     if kind == "date":
-        printed = {d.isoformat() for d, _ in dates_in(quote, True) + dates_in(quote, False)}
-        return value in printed
+        return value in _printed_dates(quote)
     if kind in ("money", "number"):
         target = amount(value)
         return target is not None and any(
-            abs(abs(found) - abs(target)) <= TOLERANCE for found, _ in amounts_in(quote)
+            abs(found - abs(target)) <= TOLERANCE for found in _printed_amounts(quote)
         )
     if kind == "code":
         if squeezed(value) in squeezed(quote):
