@@ -45,6 +45,20 @@ def folder_documents(folder: Path, limit: int | None = None) -> list[Document]:
     return [Document(path=p, sha256=file_sha256(p)) for p in paths]
 
 
+def unique_documents(
+    documents: list[Document],
+) -> tuple[list[Document], list[tuple[Document, Document]]]:
+    """Each content once: a copy of a PDF has the same doc_id, so it is extracted once and
+    reported as (copy, original)."""
+    first: dict[str, Document] = {}
+    copies: list[tuple[Document, Document]] = []
+    for document in documents:
+        original = first.setdefault(document.sha256, document)
+        if original is not document:
+            copies.append((document, original))
+    return list(first.values()), copies
+
+
 def split_of(doc_id: str) -> str:
     """'holdout' for a fixed 20% of documents, chosen by a hash nobody can tune against."""
     bucket = int(hashlib.sha256(f"holdout:{doc_id}".encode()).hexdigest()[:8], 16) % 100

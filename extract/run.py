@@ -25,7 +25,7 @@ from contract.workbook import WorkbookRefused, check_contract, refuse_if_open
 from extract.backends import Backend, BackendOptions, backend_named
 from extract.backends.base import Extraction, SentRequest
 from extract.batch import OnProgress, batch_answers
-from extract.documents import Document, folder_documents, split_of
+from extract.documents import Document, folder_documents, split_of, unique_documents
 from extract.embedded import embedded_extraction
 from extract.errors import ExtractError, WorkbookError
 from extract.grounding import arithmetic_warnings, grounded_values
@@ -97,6 +97,7 @@ class RunSummary:
     workbook: Path
     outcomes: list[DocumentOutcome] = field(default_factory=list)  # kept without their values
     fields_found: int = 0  # values are in the store: memory stays flat as the folder grows
+    copies: list[tuple[Document, Document]] = field(default_factory=list)  # (copy, original)
 
     def add(self, outcome: DocumentOutcome) -> None:
         self.fields_found += sum(value["value"] is not None for value in outcome.values)
@@ -296,7 +297,7 @@ def execute(
     on_batch: OnProgress | None = None,
 ) -> RunSummary:
     """Run the whole pipeline over a folder and update the workbook; returns the summary."""
-    documents = folder_documents(options.folder, options.limit)
+    documents, copies = unique_documents(folder_documents(options.folder, options.limit))
     schema = schema_named(options.schema)
     try:
         refuse_if_open(options.workbook)
@@ -307,11 +308,12 @@ def execute(
     request_log = RequestLogger(run_id)
     backend_options = replace(options.backend_options, request_log=request_log)
     backend = backend_named(options.backend, backend_options)
+    options.workbook.parent.mkdir(parents=True, exist_ok=True)
     store = Store.beside(options.workbook)
     request_log.store = store
     schema_spec = resolved_schema_spec(options.schema)  # loads from any folder later (score)
     store.start_run(run_id, backend.name, backend.model, schema_spec, str(options.folder))
-    summary = RunSummary(run_id, backend.name, backend.model, options.workbook)
+    summary = RunSummary(run_id, backend.name, backend.model, options.workbook, copies=copies)
     pipeline = Pipeline(schema, backend, store, options.force)
     lock = threading.Lock()
     try:

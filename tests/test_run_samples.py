@@ -154,3 +154,16 @@ def test_workbook_opens_in_libreoffice(
     )
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "contract.pdf").stat().st_size > 1000
+
+
+def test_a_copy_is_extracted_once_and_the_workbook_folder_is_made(tmp_path: Path) -> None:
+    folder = tmp_path / "pdfs"
+    (folder / "sub").mkdir(parents=True)
+    original = Path(__file__).resolve().parent.parent / "samples" / "pdfs"
+    shutil.copy(original / "invoice-01-left-labels.pdf", folder / "a.pdf")
+    shutil.copy(original / "invoice-01-left-labels.pdf", folder / "sub" / "copy.pdf")
+    workbook = tmp_path / "new" / "folder" / "contract.xlsx"
+    result = run(folder, workbook)
+    assert "1 documents, 1 ok" in result.output
+    assert "duplicate" in result.output and "copy.pdf" in result.output
+    assert list(sheets(workbook)["documents"]["file"]) == ["a.pdf"]

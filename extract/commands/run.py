@@ -123,4 +123,9 @@ def print_summary(console: Console, summary: RunSummary) -> None:
         console.print(
             f"  [red]{outcome.status}[/] {outcome.file}: {outcome.error}", highlight=False
         )
+    for copy, original in summary.copies:
+        console.print(
+            f"  duplicate {copy.path}: same content as {original.path}, extracted once",
+            highlight=False,
+        )
     console.print(f"workbook: {summary.workbook.resolve()}")
