@@ -79,8 +79,24 @@ def _mode_for(path: Path) -> int:
     return 0o666 & ~umask
 
 
-def save_atomically(path: Path, write: Callable[[Path], None]) -> None:
-    """``write`` fills a temp file beside the workbook; only a complete file replaces it."""
+FileStamp = tuple[bool, int, int]  # (exists, mtime in ns, size)
+
+
+def file_stamp(path: Path) -> FileStamp:
+    try:
+        status = path.stat()
+    except FileNotFoundError:
+        return (False, 0, 0)
+    return (True, status.st_mtime_ns, status.st_size)
+
+
+def save_atomically(
+    path: Path, write: Callable[[Path], None], loaded: FileStamp | None = None
+) -> None:
+    """``write`` fills a temp file beside the workbook; only a complete file replaces it.
+
+    With ``loaded`` (the file as it was read), a file that someone saved in the meantime
+    is refused, not replaced: their edits would be lost."""
     refuse_if_unusable(path)
     handle, temp_name = tempfile.mkstemp(
         prefix=f".{path.stem}.", suffix=f"{SUFFIX}.tmp", dir=path.parent
@@ -93,6 +109,11 @@ def save_atomically(path: Path, write: Callable[[Path], None]) -> None:
             os.fsync(written.fileno())
         os.chmod(temp, _mode_for(path))
         refuse_if_open(path)  # someone may have opened it while we were writing
+        if loaded is not None and file_stamp(path) != loaded:
+            raise WorkbookRefused(
+                f"{path} was saved by someone else while this run was writing it:"
+                " their version is kept; run again"
+            )
         if path.exists():
             back_up(path)
         os.replace(temp, path)

@@ -22,7 +22,8 @@ class Status:
     NO_TEXT: Final = "no_text"
     TIMEOUT: Final = "timeout"
     FAILED: Final = "failed"
-    ALL: Final = (OK, CORRUPT, ENCRYPTED, EMPTY, NOT_PDF, NO_TEXT, TIMEOUT, FAILED)
+    UNREADABLE: Final = "unreadable"
+    ALL: Final = (OK, CORRUPT, ENCRYPTED, EMPTY, NOT_PDF, NO_TEXT, TIMEOUT, FAILED, UNREADABLE)
 
 
 class Verdict:

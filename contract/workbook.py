@@ -21,7 +21,9 @@ from contract.cells import FORMULA_STARTS, Formula, read_value
 from contract.merge import item_of, key_of
 from contract.safety import (
     BACKUPS_KEPT,
+    FileStamp,
     WorkbookRefused,
+    file_stamp,
     lock_file,
     refuse_if_open,
     refuse_if_unusable,
@@ -75,6 +77,8 @@ class Contract:
     # rows to save instead of rows[name], in one pass (a run's sheets, too big to hold)
     streamed: dict[str, Iterable[Row]] = field(default_factory=dict)
     streamed_offered: Iterable[Key] | None = None  # instead of offered; sorted by key
+    # the file as it was read: a save refuses to replace a file someone saved since
+    loaded_stamp: FileStamp | None = None
 
     def sheet(self, name: str) -> list[Row]:
         return self.rows.setdefault(name, [])
@@ -230,7 +234,7 @@ def load_contract(
     a file that is not an .xlsx, is corrupt, or is not ours. The rows of ``replaced``
     sheets (about to be rewritten) are only read when people added columns to them.
     With a ``spill``, the offered keys and the ground_truth rows it takes go to it."""
-    contract = Contract()
+    contract = Contract(loaded_stamp=file_stamp(path))
     refuse_if_unusable(path)
     if not path.exists():
         return contract
@@ -363,4 +367,4 @@ def save_contract(path: Path, contract: Contract) -> None:
     sheets.append(
         _offered_sheet(sorted(contract.offered, key=offered_order) if offered is None else offered)
     )
-    save_atomically(path, lambda temp: write_xlsx(temp, sheets))
+    save_atomically(path, lambda temp: write_xlsx(temp, sheets), contract.loaded_stamp)

@@ -29,6 +29,9 @@ class Cli(click.Group):
             return super().invoke(ctx)
         except USER_ERRORS as error:
             raise click.ClickException(str(error)) from error
+        except OSError as error:  # an output path that cannot be made or written
+            where = f"{error.filename}: " if error.filename else ""
+            raise click.ClickException(f"{where}{error.strerror or error}") from error
 
 
 def workbook_option(function: F) -> F:

@@ -42,7 +42,16 @@ def folder_documents(folder: Path, limit: int | None = None) -> list[Document]:
     paths = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() == ".pdf")
     if limit is not None:
         paths = paths[:limit]
-    return [Document(path=p, sha256=file_sha256(p)) for p in paths]
+    return [Document(path=p, sha256=readable_sha256(p)) for p in paths]
+
+
+def readable_sha256(path: Path) -> str:
+    """The content's hash; for a file that cannot be read, a hash of its path, so it still
+    gets a documents row (its status says it is unreadable) and the run goes on."""
+    try:
+        return file_sha256(path)
+    except OSError:
+        return hashlib.sha256(f"unreadable:{path.resolve()}".encode()).hexdigest()
 
 
 def unique_documents(

@@ -337,6 +337,10 @@ class ParseStage(Generic[T]):
             return Parsed(
                 Status.CORRUPT, str(error), 0, outcome_of(document, Status.CORRUPT, str(error))
             )
+        except ExtractError as error:  # anything else the worker raised: this document only
+            return Parsed(
+                Status.FAILED, str(error), 0, outcome_of(document, Status.FAILED, str(error))
+            )
         if result.fresh is not None and self.store is not None:
             self.store.cache_parse(
                 document.sha256, PARSER, result.fresh.blob, result.fresh.status, result.fresh.error

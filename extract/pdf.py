@@ -80,11 +80,14 @@ def outcome_of(
 
 def bad_file_status(document: Document) -> tuple[str, str] | None:
     """Checks that need no parser: an empty file, or one that is not a PDF at all."""
-    size = document.path.stat().st_size
+    try:
+        size = document.path.stat().st_size
+        with document.path.open("rb") as handle:
+            head = handle.read(1024)
+    except OSError as error:  # moved, deleted or not readable since the folder was listed
+        return Status.UNREADABLE, f"cannot read the file ({error.strerror or error})"
     if size == 0:
         return Status.EMPTY, "the file is empty (0 bytes)"
-    with document.path.open("rb") as handle:
-        head = handle.read(1024)
     if b"%PDF-" not in head:
         return Status.NOT_PDF, "not a PDF: the file does not start with %PDF (wrong extension?)"
     return None
@@ -177,7 +180,7 @@ def parsed_document(document: Document, with_tables: bool = True) -> ParsedDocum
         return outcome_of(document, *error_status(error))
     try:
         pages = tuple(parsed_page(pdf, index, with_tables) for index in range(len(pdf)))
-    except pdfium.PdfiumError as error:
+    except Exception as error:  # pdfium or the table finder on a broken page: a status
         return outcome_of(document, *error_status(error))
     finally:
         pdf.close()

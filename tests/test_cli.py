@@ -64,3 +64,12 @@ def test_inspect_shows_text_and_status() -> None:
     assert "INV-1001" in result.output
     bad = CliRunner().invoke(cli, ["inspect", str(root / "bad-encrypted.pdf")])
     assert "status: encrypted" in bad.output
+
+
+def test_an_output_path_that_cannot_be_made_is_one_line(tmp_path: Path) -> None:
+    blocker = tmp_path / "file.txt"
+    blocker.write_text("not a folder")
+    result = CliRunner().invoke(cli, ["run", str(tmp_path), "--workbook", str(blocker / "w.xlsx")])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.output.strip().splitlines()[-1].startswith("Error: ")
+    assert "file.txt" in result.output

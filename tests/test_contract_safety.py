@@ -7,6 +7,7 @@ a PDF whose text holds a formula lands in the workbook as text.
 
 from __future__ import annotations
 
+import os
 import shutil
 import zipfile
 from pathlib import Path
@@ -199,3 +200,19 @@ def test_the_cheap_check_refuses_what_loading_refuses(tmp_path: Path) -> None:
         with pytest.raises(WorkbookRefused, match=reason):
             load_contract(path)
     check_contract(tmp_path / "new.xlsx")  # a missing workbook is a new one
+
+
+def test_a_file_saved_by_someone_during_the_write_is_not_replaced(tmp_path: Path) -> None:
+    from contract.workbook import load_contract, save_contract
+
+    path = tmp_path / "contract.xlsx"
+    save_contract(path, load_contract(path))
+    contract = load_contract(path)
+    shutil.copy(path, tmp_path / "theirs.xlsx")
+    with (tmp_path / "theirs.xlsx").open("ab") as theirs:
+        theirs.write(b"\0")  # their save: other bytes, other size
+    os.replace(tmp_path / "theirs.xlsx", path)
+    before = path.read_bytes()
+    with pytest.raises(WorkbookRefused, match="saved by someone else"):
+        save_contract(path, contract)
+    assert path.read_bytes() == before

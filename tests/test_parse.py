@@ -124,3 +124,33 @@ def test_a_hung_parser_marks_its_document_timeout_and_the_run_goes_on(
     assert by_file["invoice-01-left-labels.pdf"].status == Status.OK
     assert by_file["invoice-07-de-rechnung.pdf"].status == Status.OK
     assert (tmp_path / "c.xlsx").exists()
+
+
+def test_a_parser_that_raises_fails_only_its_document(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "pdfs"
+    folder.mkdir()
+    shutil.copy(SAMPLES / "invoice-01-left-labels.pdf", folder / "good.pdf")
+    shutil.copy(SAMPLES / "invoice-03-labels-above-gbp.pdf", folder / "breaks.pdf")
+    real = extract.parse.parsed_document
+
+    def raises_on_breaks(document: Document, with_tables: bool = True) -> ParsedDocument:
+        if document.file == "breaks.pdf":
+            raise ValueError("a bug in the parser")
+        return real(document, with_tables)
+
+    monkeypatch.setattr(extract.parse, "parsed_document", raises_on_breaks)
+    summary = execute(RunOptions(folder=folder, workbook=tmp_path / "c.xlsx", backend="rules"))
+    by_file = {outcome.file: outcome for outcome in summary.outcomes}
+    assert by_file["breaks.pdf"].status == Status.FAILED
+    assert "a bug in the parser" in by_file["breaks.pdf"].error
+    assert by_file["good.pdf"].status == Status.OK
+    assert (tmp_path / "c.xlsx").exists()
+
+
+def test_a_file_gone_since_the_listing_is_unreadable(tmp_path: Path) -> None:
+    missing = tmp_path / "gone.pdf"
+    parsed = parsed_document(Document(missing, "0" * 64))
+    assert parsed.status == Status.UNREADABLE
+    assert "cannot read" in parsed.error
