@@ -56,8 +56,8 @@ class Scoring:
         if self.people is not None:
             people = self.people
             notes.append(
-                f"{people.corrections} client corrections; {len(people.disagreements)} keys"
-                " left out because testers disagree"
+                f"client corrections: {people.corrections}; keys left out because testers"
+                f" disagree: {len(people.disagreements)}"
                 + (f"; Krippendorff's alpha {people.alpha:.3f}" if people.alpha is not None else "")
             )
         if self.scores.undecided:
