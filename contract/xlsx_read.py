@@ -19,6 +19,7 @@ from typing import Any
 from xml.etree import ElementTree
 
 from lxml import etree
+from openpyxl.formula.translate import Translator
 from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
 
@@ -127,6 +128,8 @@ class XlsxReader:
         texts: list[str] = []
         value: str | None = None
         formula: str | None = None
+        shared_index: str | None = None  # the si of a cell's shared (filled-down) formula
+        shared: dict[str, tuple[str, str]] = {}  # si -> (the first cell's formula, its ref)
         columns: dict[str, int] = {}
         sheet_data: ElementTree.Element | None = None  # emptied row by row: memory stays flat
         with self.zip.open(part) as stream:
@@ -142,6 +145,9 @@ class XlsxReader:
                     texts.append(element.text or "")
                 elif tag == CELL:
                     ref = element.get("r")
+                    if shared_index is not None and ref:
+                        formula = _shared_formula(shared, shared_index, formula, ref)
+                        shared_index = None
                     if ref:
                         letters = ref.rstrip("0123456789")
                         index = columns.get(letters)
@@ -167,6 +173,8 @@ class XlsxReader:
                         sheet_data.clear()
                 elif tag == FORMULA:
                     formula = element.text
+                    if element.get("t") == "shared":
+                        shared_index = element.get("si")
                 elif tag == PHONETIC:  # a reading aid (furigana), not part of the text
                     del texts[len(texts) - sum(1 for _ in element.iter(TEXT)) :]
 
@@ -196,3 +204,17 @@ class XlsxReader:
         if style is not None and int(style) in self.date_styles:
             return from_excel(number, self.epoch)
         return number
+
+
+def _shared_formula(
+    shared: dict[str, tuple[str, str]], index: str, formula: str | None, ref: str
+) -> str | None:
+    """Excel stores a filled-down formula once, in its first cell; the others name it by
+    ``si``. Each cell gets its own formula back, shifted as Excel shifts it."""
+    if formula:
+        shared[index] = (formula, ref)
+        return formula
+    if index not in shared:
+        return None
+    first, origin = shared[index]
+    return str(Translator(f"={first}", origin=origin).translate_formula(ref))[1:]

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
+import zipfile
 from pathlib import Path
 
 from openpyxl import load_workbook
 
+from contract.cells import Formula
 from contract.merge import key_of
 from contract.sheets import COLUMN_HELP, GROUND_TRUTH, SHEETS, Verdict
 from contract.workbook import Contract, load_contract, readme_rows, save_contract
+from contract.xlsx_read import XlsxReader
 
 
 def test_readme_explains_every_sheet_and_column() -> None:
@@ -45,3 +49,27 @@ def test_an_all_digit_doc_id_excel_made_a_number_keeps_its_key(tmp_path: Path) -
     book.save(path)
     (row,) = load_contract(path).sheet(GROUND_TRUTH.name)
     assert key_of(row) == ("012345678901", "total", 1)
+
+
+def test_a_filled_down_formula_keeps_each_cells_own_formula(tmp_path: Path) -> None:
+    """Excel saves a filled-down formula once (shared); every cell must read back its own."""
+    plain = tmp_path / "plain.xlsx"
+    save_contract(plain, load_contract(plain))
+    part = next(s.part for s in XlsxReader(plain).sheets if s.name == "ground_truth")
+    cells = (
+        '<row r="2"><c r="A2" t="inlineStr"><is><t>abc</t></is></c>'
+        '<c r="Z2"><f t="shared" ref="Z2:Z3" si="0">LEN(A2)</f><v>3</v></c></row>'
+        '<row r="3"><c r="A3" t="inlineStr"><is><t>abcd</t></is></c>'
+        '<c r="Z3"><f t="shared" si="0"/><v>4</v></c></row>'
+    )
+    shared = tmp_path / "shared.xlsx"
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(shared, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == part:
+                header_row = re.compile(r"(<row r=\"1\".*?</row>)", re.S)
+                data = header_row.sub(lambda m: m.group(1) + cells, data.decode(), 1).encode()
+            target.writestr(item, data)
+    rows = list(XlsxReader(shared).rows("ground_truth"))
+    assert rows[1][25] == Formula("=LEN(A2)")
+    assert rows[2][25] == Formula("=LEN(A3)")
