@@ -299,6 +299,7 @@ def execute(
     """Run the whole pipeline over a folder and update the workbook; returns the summary."""
     documents, copies = unique_documents(folder_documents(options.folder, options.limit))
     schema = schema_named(options.schema)
+    schema_digest(schema)  # built once here, not by every worker thread racing at the start
     try:
         refuse_if_open(options.workbook)
         check_contract(options.workbook)  # refuse a corrupt or foreign workbook before any work

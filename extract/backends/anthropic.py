@@ -15,6 +15,7 @@ import functools
 import getpass
 import hashlib
 import os
+import threading
 import time
 from collections.abc import Iterator
 from contextvars import ContextVar
@@ -190,11 +191,20 @@ def judged(message: Message, schema: type[BaseModel]) -> Answer:
         return Answer(None, validation_problem(error), text)
 
 
+_SCHEMA_PARTS_LOCK = threading.Lock()
+
+
 @functools.cache
-def schema_parts(schema: type[BaseModel]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """System blocks and output format, built once a schema: the schema transform costs ~25 ms."""
+def _schema_parts(schema: type[BaseModel]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     output_format = {"type": "json_schema", "schema": anthropic.transform_schema(schema)}
     return system_blocks(schema), {"format": output_format}
+
+
+def schema_parts(schema: type[BaseModel]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """System blocks and output format, built once a schema (the transform costs ~25 ms),
+    under a lock so that 16 threads starting together do not all build it."""
+    with _SCHEMA_PARTS_LOCK:
+        return _schema_parts(schema)
 
 
 class AnthropicBackend:
