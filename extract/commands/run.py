@@ -13,6 +13,7 @@ from extract.backends import chosen_backend_name as backend_choice
 from extract.batch import BatchProgress
 from extract.cli import workbook_option
 from extract.documents import folder_documents
+from extract.parse import DEFAULT_TIMEOUT_S
 from extract.run import DocumentOutcome, RunOptions, RunSummary, execute
 from schemas import schema_named
 
@@ -40,14 +41,14 @@ from schemas import schema_named
 @click.option(
     "--timeout",
     type=click.FloatRange(min=0.1),
-    default=120.0,
+    default=BackendOptions.timeout_s,
     show_default=True,
     help="Seconds one request may take before it is retried.",
 )
 @click.option(
     "--parse-timeout",
     type=click.FloatRange(min=0.1),
-    default=60.0,
+    default=DEFAULT_TIMEOUT_S,
     show_default=True,
     help="Seconds one PDF may take to parse; a slower one is stopped and marked timeout.",
 )
