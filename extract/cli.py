@@ -9,20 +9,31 @@ from typing import Any, TypeVar
 
 import click
 
-from contract.workbook import WorkbookRefused
+from contract.safety import WorkbookRefused
 from extract.errors import ExtractError
 from schemas import SchemaNotFound
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-# Each command lives in its own module under extract/commands and registers itself here.
+# Each command lives in its own module under extract/commands, imported only when it runs:
+# `extract run` never pays for pandas, and the CLI answers at once.
 COMMAND_MODULES = ("run", "inspect", "schemas", "score", "export", "assign")
 
 USER_ERRORS = (ExtractError, SchemaNotFound, WorkbookRefused)
 
 
 class Cli(click.Group):
-    """Turns the project's typed errors into one clear line and exit code 1."""
+    """Loads each command's module on first use; turns the project's typed errors into one
+    clear line and exit code 1."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMAND_MODULES)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMAND_MODULES:
+            return None
+        command: click.Command = importlib.import_module(f"extract.commands.{cmd_name}").command
+        return command
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -49,11 +60,6 @@ def workbook_option(function: F) -> F:
 @click.version_option(package_name="pdf-extract")
 def cli() -> None:
     """Extract cited, checked data from PDFs into a shared workbook, and score it."""
-
-
-for _name in COMMAND_MODULES:
-    _module = importlib.import_module(f"extract.commands.{_name}")
-    cli.add_command(_module.command)
 
 
 def main() -> None:
