@@ -8,6 +8,7 @@ from typing import Any
 
 from contract.kinds import typed_value
 from contract.merge import doc_id_of, item_of
+from contract.reuse import REWRITTEN, SavedWorkbook, save_reusing, saved_workbook, unchanged_since
 from contract.run_merge import RunMerge
 from contract.sheets import (
     CORRECTIONS,
@@ -84,11 +85,23 @@ def _passes(values: Values) -> Callable[[], Iterable[Row]]:
     return lambda: values
 
 
-def write_run(path: Path, documents: list[Row], values: Values, runs: list[Row]) -> None:
-    """Replace what the pipeline owns, keep and merge what people typed, save atomically.
+def write_run(
+    path: Path,
+    documents: list[Row],
+    values: Values,
+    runs: list[Row],
+    content: str = "",
+    previous: SavedWorkbook | None = None,
+) -> SavedWorkbook:
+    """Replace what the pipeline owns, keep and merge what people typed, save atomically;
+    returns the record of the save.
 
     ``values`` is read twice (a callable is called for each pass), and every sheet is
-    written as it is read, so memory grows with what people typed, not with the run."""
+    written as it is read, so memory grows with what people typed, not with the run.
+    ``content`` is a digest of ``values``: with the ``previous`` save's record, it lets a
+    run that changed nothing copy the unchanged sheets instead (see contract.reuse)."""
+    if previous is not None and unchanged_since(path, previous, content):
+        return save_reusing(path, previous, documents, runs)
     passes = _passes(values)
     replaced = (DOCUMENTS.name, EXTRACTIONS.name, FINAL.name, RUNS.name)
     with RunMerge() as merge:
@@ -104,7 +117,9 @@ def write_run(path: Path, documents: list[Row], values: Values, runs: list[Row])
         final = typed_final(merge.final(corrections), merge.kinds)
         contract.streamed[FINAL.name] = replaced_rows(contract, FINAL, final)
         contract.streamed[RUNS.name] = replaced_rows(contract, RUNS, runs)
-        save_contract(path, contract)
+        sheets = save_contract(path, contract)
+    reusable = not any(contract.extra_columns.get(name) for name in REWRITTEN)
+    return saved_workbook(path, sheets, content, reusable)
 
 
 def write_scores(path: Path, scores: list[Row], runs: list[Row]) -> None:

@@ -58,6 +58,7 @@ __all__ = [
     "readme_rows",
     "refuse_if_open",
     "save_contract",
+    "sheet_out",
 ]
 
 Row = dict[str, Any]
@@ -311,7 +312,7 @@ def _width(column: str, rows: list[Row]) -> float:
     return float(min(max(longest, len(column)) + 2, 60))
 
 
-def _sheet_out(spec: Sheet, columns: list[str], rows: Iterable[Row]) -> SheetOut:
+def sheet_out(spec: Sheet, columns: list[str], rows: Iterable[Row]) -> SheetOut:
     readme = spec is README
     stream = iter(rows)
     sample = list(islice(stream, WIDTH_SAMPLE))  # widths from the first rows, then the rest
@@ -349,8 +350,9 @@ def _offered_sheet(offered: Iterable[Key]) -> SheetOut:
     return SheetOut(name=OFFERED, rows=_offered_rows(offered), state="veryHidden")
 
 
-def save_contract(path: Path, contract: Contract) -> None:
-    """Write every sheet to a temp file beside the workbook, back up the old one, rename."""
+def save_contract(path: Path, contract: Contract) -> list[SheetOut]:
+    """Write every sheet to a temp file beside the workbook, back up the old one, rename;
+    returns the sheets as written (their rows consumed)."""
     sheets = []
     for spec in SHEETS:
         rows: Iterable[Row] = (
@@ -359,7 +361,7 @@ def save_contract(path: Path, contract: Contract) -> None:
             else contract.streamed.get(spec.name, contract.rows.get(spec.name, []))
         )
         columns = list(README.columns) if spec is README else contract.header(spec)
-        sheets.append(_sheet_out(spec, columns, rows))
+        sheets.append(sheet_out(spec, columns, rows))
     for name, cells in contract.other_sheets.items():
         state = contract.hidden_sheets.get(name, "visible")
         sheets.append(SheetOut(name=name, rows=cells, state=state))  # type: ignore[arg-type]
@@ -368,3 +370,4 @@ def save_contract(path: Path, contract: Contract) -> None:
         _offered_sheet(sorted(contract.offered, key=offered_order) if offered is None else offered)
     )
     save_atomically(path, lambda temp: write_xlsx(temp, sheets), contract.loaded_stamp)
+    return sheets

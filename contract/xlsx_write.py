@@ -14,6 +14,7 @@ import shutil
 import tempfile
 import zipfile
 from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -24,6 +25,7 @@ from typing import IO, Any, Literal
 from openpyxl.utils import get_column_letter
 
 from contract.cells import Formula, clean_text
+from contract.zip_copy import copy_member
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -58,6 +60,7 @@ class SheetOut:
     dropdowns: list[Dropdown] = field(default_factory=list)
     wrapped: bool = False  # wrap text (README)
     state: Literal["visible", "hidden", "veryHidden"] = "visible"
+    copied: bool = False  # the same sheet, at the same place, copied from write_xlsx's copy_from
 
 
 def _escape(text: str) -> str:
@@ -268,12 +271,45 @@ def _content_types(sheets: list[SheetOut]) -> str:
     )
 
 
-def write_xlsx(path: Path, sheets: list[SheetOut]) -> None:
-    """Write the sheets, in order, as one .xlsx file at ``path`` (the caller makes it atomic)."""
+def _put_sheet(
+    book: zipfile.ZipFile,
+    source: zipfile.ZipFile | None,
+    number: int,
+    sheet: SheetOut,
+    table: int | None,
+) -> None:
+    """The sheet's XML and, for a table, its table part and the link between them."""
+    part = f"xl/worksheets/sheet{number}.xml"
+    link = f"xl/worksheets/_rels/sheet{number}.xml.rels"
+    if sheet.copied:
+        if source is None:
+            raise ValueError(f"sheet {sheet.name} is to be copied, but from no file")
+        for name in [part] if table is None else [part, f"xl/tables/table{table}.xml", link]:
+            copy_member(source, book, name)
+        return
+    with book.open(part, "w", force_zip64=True) as out:
+        rows = _write_sheet(out, sheet, selected=number == 1)
+    if table is not None:
+        book.writestr(f"xl/tables/table{table}.xml", _table_xml(table, sheet, rows))
+        book.writestr(
+            link,
+            f'{HEAD}<Relationships xmlns="{PKG_REL}"><Relationship Id="rId1"'
+            f' Type="{OFFICE_REL}/table" Target="../tables/table{table}.xml"/></Relationships>',
+        )
+
+
+def write_xlsx(path: Path, sheets: list[SheetOut], copy_from: Path | None = None) -> None:
+    """Write the sheets, in order, as one .xlsx file at ``path`` (the caller makes it atomic).
+
+    A ``copied`` sheet is taken as it is from ``copy_from``, a file this function wrote with
+    the same sheets in the same places (see contract.reuse)."""
     entries: list[str] = []
     relations: list[str] = []
     tables = 0
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as book:
+    with (
+        zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as book,
+        zipfile.ZipFile(copy_from) if copy_from else nullcontext() as source,
+    ):
         book.writestr("[Content_Types].xml", _content_types(sheets))
         book.writestr(
             "_rels/.rels",
@@ -281,17 +317,8 @@ def write_xlsx(path: Path, sheets: list[SheetOut]) -> None:
             f' Type="{OFFICE_REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
         )
         for number, sheet in enumerate(sheets, start=1):
-            with book.open(f"xl/worksheets/sheet{number}.xml", "w", force_zip64=True) as out:
-                rows = _write_sheet(out, sheet, selected=number == 1)
-            if sheet.header is not None:
-                tables += 1
-                book.writestr(f"xl/tables/table{tables}.xml", _table_xml(tables, sheet, rows))
-                book.writestr(
-                    f"xl/worksheets/_rels/sheet{number}.xml.rels",
-                    f'{HEAD}<Relationships xmlns="{PKG_REL}"><Relationship Id="rId1"'
-                    f' Type="{OFFICE_REL}/table" Target="../tables/table{tables}.xml"/>'
-                    "</Relationships>",
-                )
+            tables += sheet.header is not None
+            _put_sheet(book, source, number, sheet, tables if sheet.header is not None else None)
             state = "" if sheet.state == "visible" else f' state="{sheet.state}"'
             entries.append(
                 f'<sheet name="{_attr(sheet.name)}" sheetId="{number}"{state} r:id="rId{number}"/>'

@@ -19,6 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from contract.reuse import SavedWorkbook
 from contract.sheets import Source, Status
 from contract.update import write_run
 from contract.workbook import WorkbookRefused, check_contract, refuse_if_open
@@ -75,6 +76,9 @@ class DocumentOutcome:
     cached: bool = False
     source: str = Source.MODEL
     values: list[dict[str, Any]] = field(default_factory=list)
+    made_by: str = ""  # the run whose extraction these values are, when not this one
+    values_digest: str = ""  # the values as kept in the store (then ``values`` may be empty)
+    found: int = 0  # values that are not empty
 
     def document_row(self) -> dict[str, Any]:
         return {
@@ -100,7 +104,7 @@ class RunSummary:
     copies: list[tuple[Document, Document]] = field(default_factory=list)  # (copy, original)
 
     def add(self, outcome: DocumentOutcome) -> None:
-        self.fields_found += sum(value["value"] is not None for value in outcome.values)
+        self.fields_found += outcome.found
         self.outcomes.append(replace(outcome, values=[]))
 
     @property
@@ -149,12 +153,14 @@ class Pipeline:
         store: Store,
         force: bool,
         parser: ParseStage[Extracted] | None = None,
+        run_id: str = "",
     ) -> None:
         self.schema = schema
         self.backend = backend
         self.store = store
         self.force = force
         self.parser = parser  # worker processes; None parses in the calling thread
+        self.run_id = run_id
 
     def outcome(self, document: Document) -> DocumentOutcome:
         """Never raises: every failure becomes a status and an error on the document."""
@@ -173,14 +179,20 @@ class Pipeline:
                 outcome, extraction = self.extracted(parsed.document)
         if extraction is None:
             return outcome
+        outcome.values_digest = self.store.keep_values(outcome.values)
         self.store.cache_extraction(
             key,
             document.doc_id,
             self.backend.name,
             self.backend.model,
             extraction.source,
-            {"outcome": outcome.document_row(), "values": outcome.values},
+            {
+                "outcome": outcome.document_row(),
+                "values_digest": outcome.values_digest,
+                "found": outcome.found,
+            },
             vars(extraction.usage),
+            self.run_id,
         )
         return outcome
 
@@ -249,11 +261,14 @@ def _verified(parsed: ParsedDocument, result: BaseModel, source: str) -> Documen
         pages=len(parsed.pages),
         source=source,
         values=rows,
+        found=sum(row["value"] is not None for row in rows),
     )
 
 
 def _from_cache(document: Document, cached: dict[str, Any]) -> DocumentOutcome:
+    """The cached outcome; its values stay in the store, named by their digest."""
     saved = cached["result"]["outcome"]
+    values = cached["result"].get("values", [])  # cached before values were kept by digest
     return DocumentOutcome(
         doc_id=document.doc_id,
         file=document.file,  # the same bytes may have been renamed since
@@ -263,7 +278,10 @@ def _from_cache(document: Document, cached: dict[str, Any]) -> DocumentOutcome:
         pages=saved["pages"],
         cached=True,
         source=saved["source"],
-        values=[{**value, "doc_id": document.doc_id} for value in cached["result"]["values"]],
+        values=[{**value, "doc_id": document.doc_id} for value in values],
+        made_by=cached.get("run_id") or "",
+        values_digest=cached["result"].get("values_digest", ""),
+        found=cached["result"].get("found", sum(value["value"] is not None for value in values)),
     )
 
 
@@ -315,7 +333,7 @@ def execute(
     schema_spec = resolved_schema_spec(options.schema)  # loads from any folder later (score)
     store.start_run(run_id, backend.name, backend.model, schema_spec, str(options.folder))
     summary = RunSummary(run_id, backend.name, backend.model, options.workbook, copies=copies)
-    pipeline = Pipeline(schema, backend, store, options.force)
+    pipeline = Pipeline(schema, backend, store, options.force, run_id=run_id)
     lock = threading.Lock()
     try:
         if options.batch:
@@ -339,19 +357,28 @@ def execute(
         pipeline.parser = ParseStage(store, then, timeout_s=options.parse_timeout)
         for outcome in outcomes_in_order(documents, pipeline.outcome, options.concurrency):
             with lock:
-                store.record_document(run_id, outcome.document_row(), outcome.values)
+                store.record_document(
+                    run_id,
+                    outcome.document_row(),
+                    outcome.values,
+                    outcome.made_by,
+                    outcome.values_digest,
+                )
                 summary.add(outcome)
             if on_document is not None:
                 on_document(outcome)
         pipeline.parser.close()
         store.finish_run(run_id)
         try:
-            write_run(
+            saved = write_run(
                 options.workbook,
                 _document_rows(store.run_documents(run_id), run_id),
                 lambda: store.iter_run_values(run_id),  # read twice, never held
                 store.runs_and_scorings(),
+                store.run_content(run_id),
+                SavedWorkbook.from_json(store.workbook_save(options.workbook)),
             )
+            store.record_workbook_save(options.workbook, saved.as_json())
         except WorkbookRefused as error:
             raise WorkbookError(str(error)) from error
     finally:

@@ -8,6 +8,7 @@ functions; the schema version is SQLite's user_version.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 import threading
@@ -120,12 +121,69 @@ def _m005_batch_answers(db: sqlite3.Connection) -> None:
     )
 
 
+# a document's values as stored in a value set: one list per value, in this order
+VALUE_COLUMNS = ("field", "item", "value", "page", "quote", "grounded", "kind", "source")
+
+
+def value_set(values: Sequence[dict[str, Any]]) -> tuple[str, str]:
+    """A document's values as compact JSON and its digest. Values are text, as the store
+    always kept them (so a value reads back the same whichever run wrote it)."""
+    rows = [
+        [
+            value.get("field"),
+            value.get("item"),
+            None if value.get("value") is None else str(value["value"]),
+            value.get("page"),
+            value.get("quote"),
+            value.get("grounded"),
+            value.get("kind"),
+            value.get("source"),
+        ]
+        for value in values
+    ]
+    text = json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:32], text
+
+
+def _m006_value_sets(db: sqlite3.Connection) -> None:
+    """A document's values are kept once per distinct content, not once per run: re-running a
+    folder after a prompt change stores only what changed, and a warm run writes 1 row a
+    document instead of hundreds. ``made_by`` is the run whose extraction the values are
+    (an earlier run's, for an answer from the cache); the cache remembers it too."""
+    _statements(
+        db,
+        """
+        CREATE TABLE value_sets (digest TEXT PRIMARY KEY, rows_json TEXT NOT NULL) WITHOUT ROWID;
+        ALTER TABLE run_documents ADD COLUMN values_digest TEXT;
+        ALTER TABLE run_documents ADD COLUMN made_by TEXT;
+        ALTER TABLE extraction_cache ADD COLUMN run_id TEXT;
+        CREATE TABLE workbook_saves (path TEXT PRIMARY KEY, saved_json TEXT NOT NULL)
+        """,
+    )
+    documents = db.execute("SELECT run_id, doc_id FROM run_documents").fetchall()
+    for run_id, doc_id in documents:
+        cursor = db.execute(
+            "SELECT * FROM run_values WHERE run_id = ? AND doc_id = ? ORDER BY rowid",
+            (run_id, doc_id),
+        )
+        names = [column[0] for column in cursor.description]
+        digest, text = value_set([dict(zip(names, row, strict=True)) for row in cursor])
+        db.execute("INSERT OR IGNORE INTO value_sets VALUES (?, ?)", (digest, text))
+        db.execute(
+            "UPDATE run_documents SET values_digest = ?, made_by = run_id"
+            " WHERE run_id = ? AND doc_id = ?",
+            (digest, run_id, doc_id),
+        )
+    db.execute("DROP TABLE run_values")
+
+
 MIGRATIONS: list[Migration] = [
     _m001_core,
     _m002_parse_cache,
     _m003_scorings,
     _m004_batches,
     _m005_batch_answers,
+    _m006_value_sets,
 ]
 
 
@@ -297,26 +355,26 @@ class Store:
         run_id: str,
         document: dict[str, Any],
         values: Sequence[dict[str, Any]],
+        made_by: str = "",
+        values_digest: str = "",
     ) -> None:
-        """One document's outcome and values, in one transaction: all or nothing."""
+        """One document's outcome and values, in one transaction: all or nothing. ``made_by``
+        is the run that extracted the values (an earlier one for a cached answer); values
+        already kept (see keep_values) are named by ``values_digest`` instead."""
         with self.transaction() as db:
-            db.execute(
-                "DELETE FROM run_values WHERE run_id = ? AND doc_id = ?",
-                (run_id, document["doc_id"]),
-            )
+            digest = values_digest or self._keep_values(db, values)
             db.execute(
                 "INSERT OR REPLACE INTO run_documents"
-                " (run_id, doc_id, file, sha256, pages, status, error, cached, source)"
+                " (run_id, doc_id, file, sha256, pages, status, error, cached, source,"
+                " values_digest, made_by)"
                 " VALUES (:run_id, :doc_id, :file, :sha256, :pages, :status, :error, :cached,"
-                " :source)",
-                {"run_id": run_id, **document},
-            )
-            db.executemany(
-                "INSERT INTO run_values"
-                " (run_id, doc_id, field, item, value, page, quote, grounded, kind, source)"
-                " VALUES (:run_id, :doc_id, :field, :item, :value, :page, :quote, :grounded,"
-                " :kind, :source)",
-                [{"run_id": run_id, **value} for value in values],
+                " :source, :values_digest, :made_by)",
+                {
+                    **document,
+                    "run_id": run_id,
+                    "values_digest": digest,
+                    "made_by": made_by or run_id,
+                },
             )
 
     def run_documents(self, run_id: str) -> list[dict[str, Any]]:
@@ -328,16 +386,59 @@ class Store:
     def run_values(self, run_id: str) -> list[dict[str, Any]]:
         return list(self.iter_run_values(run_id))
 
+    @staticmethod
+    def _keep_values(db: sqlite3.Connection, values: Sequence[dict[str, Any]]) -> str:
+        digest, text = value_set(values)
+        db.execute("INSERT OR IGNORE INTO value_sets VALUES (?, ?)", (digest, text))
+        return digest
+
+    def keep_values(self, values: Sequence[dict[str, Any]]) -> str:
+        """Keep a document's values once, whichever runs give them; returns their digest."""
+        with self.transaction() as db:
+            return self._keep_values(db, values)
+
     def iter_run_values(self, run_id: str) -> Iterator[dict[str, Any]]:
-        """The run's values as run_values orders them, one at a time from a cursor."""
+        """The run's values, by file then document, one document's value set at a time.
+        ``run_id`` in each is the run that extracted it (see record_document)."""
+        documents = self.db.execute(
+            "SELECT d.doc_id, d.file, d.made_by, s.rows_json FROM run_documents d"
+            " JOIN value_sets s ON s.digest = d.values_digest"
+            " WHERE d.run_id = ? ORDER BY d.file, d.doc_id",
+            (run_id,),
+        )
+        for doc_id, file, made_by, text in documents:
+            for row in json.loads(text):
+                value = dict(zip(VALUE_COLUMNS, row, strict=True))
+                yield {"run_id": made_by, "doc_id": doc_id, **value, "file": file}
+
+    def run_content(self, run_id: str) -> str:
+        """A digest of everything the run gives the workbook's value sheets: which documents,
+        under which names, with which values made by which run. Equal digests, equal sheets."""
+        digest = hashlib.sha256()
         rows = self.db.execute(
-            "SELECT v.*, d.file FROM run_values v JOIN run_documents d"
-            " ON d.run_id = v.run_id AND d.doc_id = v.doc_id"
-            " WHERE v.run_id = ? ORDER BY d.file, v.doc_id, v.rowid",
+            "SELECT doc_id, file, made_by, values_digest FROM run_documents"
+            " WHERE run_id = ? ORDER BY file, doc_id",
             (run_id,),
         )
         for row in rows:
-            yield dict(row)
+            digest.update(json.dumps(list(row)).encode())
+        return digest.hexdigest()
+
+    # workbook saves ----------------------------------------------------------------------
+
+    def workbook_save(self, workbook: Path) -> dict[str, Any] | None:
+        """What the last run wrote into this workbook (see contract.reuse), or None."""
+        row = self.db.execute(
+            "SELECT saved_json FROM workbook_saves WHERE path = ?", (str(workbook.resolve()),)
+        ).fetchone()
+        return None if row is None else dict(json.loads(row[0]))
+
+    def record_workbook_save(self, workbook: Path, saved: dict[str, Any]) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO workbook_saves VALUES (?, ?)",
+                (str(workbook.resolve()), json.dumps(saved)),
+            )
 
     # cache and request log ---------------------------------------------------------------
 
@@ -375,13 +476,23 @@ class Store:
         source: str,
         result: dict[str, Any],
         usage: dict[str, Any],
+        run_id: str = "",
     ) -> None:
         with self.transaction() as db:
             db.execute(
-                "INSERT OR REPLACE INTO extraction_cache"
-                " (key, doc_id, backend, model, source, result_json, usage_json, created)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (key, doc_id, backend, model, source, json.dumps(result), json.dumps(usage), now()),
+                "INSERT OR REPLACE INTO extraction_cache (key, doc_id, backend, model, source,"
+                " result_json, usage_json, created, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    key,
+                    doc_id,
+                    backend,
+                    model,
+                    source,
+                    json.dumps(result),
+                    json.dumps(usage),
+                    now(),
+                    run_id or None,
+                ),
             )
 
     def log_request(self, run_id: str, sent: SentRequest) -> None:
