@@ -21,6 +21,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
+from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from contract.sheets import Status
@@ -323,12 +324,25 @@ class ParseStage(Generic[T]):
         self._pool: WorkerPool[Task, Parsed[T]] = WorkerPool(
             work, workers or cpu_count(), timeout_s
         )
+        self._ahead: dict[Path, Future[Parsed[T]]] = {}  # started by prefetch, not yet asked for
+        self._ahead_lock = threading.Lock()
+
+    def prefetch(self, document: Document) -> None:
+        """Start parsing a document that will be asked for soon, so that a thread about to
+        send a request does not first wait for its parse."""
+        with self._ahead_lock:
+            if document.path not in self._ahead:
+                self._ahead[document.path] = self._submitted(document)
+
+    def _submitted(self, document: Document) -> Future[Parsed[T]]:
+        return self._pool.submit((document, self._cached(document), self.store is not None))
 
     def parsed(self, document: Document) -> Parsed[T]:
         """Never raises for a bad PDF: a timeout, a crash and a corrupt file are statuses."""
-        cached = self._cached(document)
+        with self._ahead_lock:
+            future = self._ahead.pop(document.path, None)
         try:
-            result = self._pool.submit((document, cached, self.store is not None)).result()
+            result = (future or self._submitted(document)).result()
         except ParseTimeout as error:
             return Parsed(
                 Status.TIMEOUT, str(error), 0, outcome_of(document, Status.TIMEOUT, str(error))

@@ -196,6 +196,14 @@ class Pipeline:
         )
         return outcome
 
+    def prefetch(self, document: Document) -> None:
+        """Start parsing a queued document that the cache does not answer."""
+        if self.parser is not None and (
+            self.force
+            or not self.store.has_extraction(cache_key(document, self.schema, self.backend))
+        ):
+            self.parser.prefetch(document)
+
     def extracted(self, parsed: ParsedDocument) -> Extracted:
         """A parsed document through the backend and the checks; no store, no side effects,
         so that a local (CPU-bound) backend can run it in the parse worker process."""
@@ -286,17 +294,23 @@ def _from_cache(document: Document, cached: dict[str, Any]) -> DocumentOutcome:
 
 
 def outcomes_in_order(
-    documents: list[Document], work: Callable[[Document], DocumentOutcome], concurrency: int
+    documents: list[Document],
+    work: Callable[[Document], DocumentOutcome],
+    concurrency: int,
+    queued: Callable[[Document], None] | None = None,
 ) -> Iterator[DocumentOutcome]:
     """Outcomes as they finish, with at most ``concurrency`` documents in flight.
 
     As many again wait queued in the pool, so a worker that finishes starts its next document
-    at once instead of waiting for the caller to record the last one.
+    at once instead of waiting for the caller to record the last one; ``queued`` hears of
+    each document as it is queued (to start its parse while the others wait).
     """
     pending: set[Future[DocumentOutcome]] = set()
     queue = iter(documents)
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
         for document in queue:
+            if queued is not None:
+                queued(document)
             pending.add(pool.submit(work, document))
             if len(pending) >= 2 * concurrency:
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
@@ -355,7 +369,8 @@ def execute(
             )
         then = pipeline.extracted if FORKS and runs_locally(pipeline.backend) else None
         pipeline.parser = ParseStage(store, then, timeout_s=options.parse_timeout)
-        for outcome in outcomes_in_order(documents, pipeline.outcome, options.concurrency):
+        queued = None if runs_locally(pipeline.backend) else pipeline.prefetch
+        for outcome in outcomes_in_order(documents, pipeline.outcome, options.concurrency, queued):
             with lock:
                 store.record_document(
                     run_id,

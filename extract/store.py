@@ -458,6 +458,10 @@ class Store:
                 (sha256, parser, blob, status, error, now()),
             )
 
+    def has_extraction(self, key: str) -> bool:
+        row = self.db.execute("SELECT 1 FROM extraction_cache WHERE key = ?", (key,)).fetchone()
+        return row is not None
+
     def cached_extraction(self, key: str) -> dict[str, Any] | None:
         row = self.db.execute("SELECT * FROM extraction_cache WHERE key = ?", (key,)).fetchone()
         if row is None:

@@ -27,10 +27,15 @@ def register(name: str, factory: Factory) -> None:
 
 
 def _builtin() -> None:
+    register("rules", _rules)
+    register("anthropic", _anthropic)
+
+
+def _rules(options: BackendOptions) -> Backend:
+    """Imported when asked for, as the SDK is: a Claude run never needs the rules."""
     from extract.backends.rules import RulesBackend
 
-    register("rules", RulesBackend)
-    register("anthropic", _anthropic)
+    return RulesBackend(options)
 
 
 def _anthropic(options: BackendOptions) -> Backend:

@@ -18,6 +18,7 @@ import os
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import Future
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -220,11 +221,26 @@ class AnthropicBackend:
         self.options = options or BackendOptions()
         self.model = self.options.model or DEFAULT_MODEL
         self.user_id = operator_id(self.options.user)
-        self.client = anthropic.Anthropic(
-            max_retries=self.options.max_retries,
-            timeout=self.options.timeout_s,
-            middleware=[AttemptLog(self.options)],
-        )
+        # building the client (HTTP transport, TLS certificates) takes ~0.1 s: done on a thread
+        # of its own while the run hashes and parses its first documents
+        self._client: Future[anthropic.Anthropic] = Future()
+        threading.Thread(target=self._build_client, name="anthropic-client", daemon=True).start()
+
+    def _build_client(self) -> None:
+        try:
+            self._client.set_result(
+                anthropic.Anthropic(
+                    max_retries=self.options.max_retries,
+                    timeout=self.options.timeout_s,
+                    middleware=[AttemptLog(self.options)],
+                )
+            )
+        except BaseException as error:  # raised again where the client is first used
+            self._client.set_exception(error)
+
+    @property
+    def client(self) -> anthropic.Anthropic:
+        return self._client.result()
 
     # one document, synchronously ------------------------------------------------------
 
