@@ -150,7 +150,10 @@ COLUMN_HELP: Final[dict[str, dict[str, str]]] = {
         "page": "The page the value was read from.",
         "quote": "The text on that page that shows the value, copied verbatim.",
         "grounded": "TRUE when the quote is on the page and the value is in the quote.",
-        "run_id": "The run that produced the value.",
+        "run_id": (
+            "The run that produced the value (for a value answered from the cache, the earlier"
+            " run that extracted it)."
+        ),
     },
     GROUND_TRUTH.name: {
         "doc_id": "The document (see documents). Part of the row's key with field and item.",
