@@ -97,7 +97,9 @@ def write_run(
     returns the record of the save.
 
     ``values`` is read twice (a callable is called for each pass), and every sheet is
-    written as it is read, so memory grows with what people typed, not with the run.
+    written as it is read, so memory grows with what people typed, not with the run. A
+    callable may be called in a forked process that writes the extractions sheet while
+    this one merges and writes the rest: it must open what it reads.
     ``content`` is a digest of ``values``: with the ``previous`` save's record, it lets a
     run that changed nothing copy the unchanged sheets instead (see contract.reuse)."""
     if previous is not None and unchanged_since(path, previous, content):
@@ -114,6 +116,8 @@ def write_run(
         contract.streamed[EXTRACTIONS.name] = replaced_rows(
             contract, EXTRACTIONS, extraction_rows(passes())
         )
+        if callable(values):  # the pass is unread yet: a forked process may start it
+            contract.apart.add(EXTRACTIONS.name)
         final = typed_final(merge.final(corrections), merge.kinds)
         contract.streamed[FINAL.name] = replaced_rows(contract, FINAL, final)
         contract.streamed[RUNS.name] = replaced_rows(contract, RUNS, runs)

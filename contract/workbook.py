@@ -80,6 +80,9 @@ class Contract:
     streamed_offered: Iterable[Key] | None = None  # instead of offered; sorted by key
     # the file as it was read: a save refuses to replace a file someone saved since
     loaded_stamp: FileStamp | None = None
+    # streamed sheets another process may write while this one writes the rest (see
+    # xlsx_write): their rows must be safe to start reading in a forked process
+    apart: set[str] = field(default_factory=set)
 
     def sheet(self, name: str) -> list[Row]:
         return self.rows.setdefault(name, [])
@@ -312,11 +315,23 @@ def _width(column: str, rows: list[Row]) -> float:
     return float(min(max(longest, len(column)) + 2, 60))
 
 
-def sheet_out(spec: Sheet, columns: list[str], rows: Iterable[Row]) -> SheetOut:
-    readme = spec is README
+def _cells(
+    rows: Iterable[Row], columns: list[str], widths: list[float], readme: bool
+) -> Iterator[list[Any]]:
+    """The rows as cells; ``widths`` is filled from the first rows before any is given.
+    Nothing is read until the first row is asked for (possibly by another process)."""
     stream = iter(rows)
-    sample = list(islice(stream, WIDTH_SAMPLE))  # widths from the first rows, then the rest
-    widths = [100.0 if readme and c == "explanation" else _width(c, sample) for c in columns]
+    sample = list(islice(stream, WIDTH_SAMPLE))
+    widths[:] = [100.0 if readme and c == "explanation" else _width(c, sample) for c in columns]
+    for row in chain(sample, stream):
+        yield [row.get(column) for column in columns]
+
+
+def sheet_out(
+    spec: Sheet, columns: list[str], rows: Iterable[Row], apart: bool = False
+) -> SheetOut:
+    readme = spec is README
+    widths: list[float] = []  # filled by _cells, read once the rows are written
     dropdowns = []
     if spec is GROUND_TRUTH and "verdict" in columns:
         options = Verdict.ALL
@@ -325,10 +340,11 @@ def sheet_out(spec: Sheet, columns: list[str], rows: Iterable[Row]) -> SheetOut:
     return SheetOut(
         name=spec.name,
         header=columns,
-        rows=([row.get(column) for column in columns] for row in chain(sample, stream)),
+        rows=_cells(rows, columns, widths, readme),
         widths=widths,
         dropdowns=dropdowns,
         wrapped=readme,
+        apart=apart,
     )
 
 
@@ -361,7 +377,7 @@ def save_contract(path: Path, contract: Contract) -> list[SheetOut]:
             else contract.streamed.get(spec.name, contract.rows.get(spec.name, []))
         )
         columns = list(README.columns) if spec is README else contract.header(spec)
-        sheets.append(sheet_out(spec, columns, rows))
+        sheets.append(sheet_out(spec, columns, rows, spec.name in contract.apart))
     for name, cells in contract.other_sheets.items():
         state = contract.hidden_sheets.get(name, "visible")
         sheets.append(SheetOut(name=name, rows=cells, state=state))  # type: ignore[arg-type]

@@ -10,8 +10,11 @@ that starts with = + - @ can never become a formula.
 
 from __future__ import annotations
 
+import os
 import shutil
+import sys
 import tempfile
+import traceback
 import zipfile
 from collections.abc import Iterable, Sequence
 from contextlib import nullcontext
@@ -35,6 +38,8 @@ MAX_ROWS = 1_048_576
 EPOCH = datetime(1899, 12, 30)
 SPOOL_BYTES = 8 << 20  # a sheet's XML above this goes to a temp file, not memory
 COPY_BYTES = 1 << 20
+
+FORKS = hasattr(os, "fork") and sys.platform != "darwin"  # as extract.parse decides
 
 # cellXfs of styles.xml, by index
 DATE_STYLE, DATETIME_STYLE, WRAP_STYLE, BOLD_WRAP_STYLE = 1, 2, 3, 4
@@ -61,6 +66,7 @@ class SheetOut:
     wrapped: bool = False  # wrap text (README)
     state: Literal["visible", "hidden", "veryHidden"] = "visible"
     copied: bool = False  # the same sheet, at the same place, copied from write_xlsx's copy_from
+    apart: bool = False  # written by a forked process while this one writes the others
 
 
 def _escape(text: str) -> str:
@@ -298,6 +304,53 @@ def _put_sheet(
         )
 
 
+@dataclass(frozen=True)
+class _Apart:
+    """A sheet being written by a forked process into a zip file of its own."""
+
+    pid: int
+    part: Path
+    number: int
+    table: int | None
+
+
+def _start_apart(path: Path, number: int, sheet: SheetOut, table: int | None) -> _Apart:
+    """Fork a process that writes the sheet (its XML, table and link) into ``path``.sheetN.
+
+    A big sheet costs seconds of one core; the machine has more. The sheet's rows must not
+    have been started in this process: the child starts them (and so must read from
+    connections of its own)."""
+    part = path.with_name(f"{path.name}.sheet{number}")
+    pid = os.fork()
+    if pid == 0:  # the child: write, then leave without running the parent's cleanups
+        code = 1
+        try:
+            with zipfile.ZipFile(
+                part, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1
+            ) as own:
+                _put_sheet(own, None, number, sheet, table)
+            code = 0
+        except BaseException:
+            traceback.print_exc()
+        finally:
+            os._exit(code)
+    return _Apart(pid, part, number, table)
+
+
+def _finish_apart(book: zipfile.ZipFile, apart: _Apart, sheet: SheetOut) -> None:
+    """Copy what the child wrote; if it failed, write the sheet here (its rows are unread)."""
+    _, status = os.waitpid(apart.pid, 0)
+    try:
+        if os.waitstatus_to_exitcode(status) == 0:
+            with zipfile.ZipFile(apart.part) as own:
+                for name in own.namelist():
+                    copy_member(own, book, name)
+            return
+        _put_sheet(book, None, apart.number, sheet, apart.table)
+    finally:
+        apart.part.unlink(missing_ok=True)
+
+
 def write_xlsx(path: Path, sheets: list[SheetOut], copy_from: Path | None = None) -> None:
     """Write the sheets, in order, as one .xlsx file at ``path`` (the caller makes it atomic).
 
@@ -316,9 +369,14 @@ def write_xlsx(path: Path, sheets: list[SheetOut], copy_from: Path | None = None
             f'{HEAD}<Relationships xmlns="{PKG_REL}"><Relationship Id="rId1"'
             f' Type="{OFFICE_REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
         )
+        aparts: list[tuple[_Apart, SheetOut]] = []
         for number, sheet in enumerate(sheets, start=1):
             tables += sheet.header is not None
-            _put_sheet(book, source, number, sheet, tables if sheet.header is not None else None)
+            table = tables if sheet.header is not None else None
+            if sheet.apart and FORKS and not sheet.copied:
+                aparts.append((_start_apart(path, number, sheet, table), sheet))
+            else:
+                _put_sheet(book, source, number, sheet, table)
             state = "" if sheet.state == "visible" else f' state="{sheet.state}"'
             entries.append(
                 f'<sheet name="{_attr(sheet.name)}" sheetId="{number}"{state} r:id="rId{number}"/>'
@@ -331,6 +389,8 @@ def write_xlsx(path: Path, sheets: list[SheetOut], copy_from: Path | None = None
             f'<Relationship Id="rId{len(sheets) + 1}" Type="{OFFICE_REL}/styles"'
             ' Target="styles.xml"/>'
         )
+        for apart, sheet in aparts:
+            _finish_apart(book, apart, sheet)
         book.writestr("xl/styles.xml", STYLES)
         book.writestr(
             "xl/workbook.xml",

@@ -32,7 +32,7 @@ from extract.errors import ExtractError, WorkbookError
 from extract.grounding import arithmetic_warnings, grounded_values
 from extract.parse import DEFAULT_TIMEOUT_S, FORKS, ParseStage
 from extract.pdf import ParsedDocument, parsed_document
-from extract.store import Store
+from extract.store import Store, run_values_of
 from schemas import resolved_schema_spec, schema_named
 from schemas.base import field_values, schema_hash
 
@@ -388,7 +388,7 @@ def execute(
             saved = write_run(
                 options.workbook,
                 _document_rows(store.run_documents(run_id), run_id),
-                lambda: store.iter_run_values(run_id),  # read twice, never held
+                lambda: run_values_of(store.path, run_id),  # read twice, never held
                 store.runs_and_scorings(),
                 store.run_content(run_id),
                 SavedWorkbook.from_json(store.workbook_save(options.workbook)),

@@ -203,6 +203,16 @@ class StoredAnswer:
     error: str = ""
 
 
+def run_values_of(path: Path, run_id: str) -> Iterator[dict[str, Any]]:
+    """Store.iter_run_values on a connection of its own, opened when the first value is
+    asked for: safe in a forked process, where the parent's connection must not be used."""
+    store = Store(path)
+    try:
+        yield from store.iter_run_values(run_id)
+    finally:
+        store.close()
+
+
 class Store:
     """A thin, typed layer over the SQLite file; safe to share between threads."""
 
