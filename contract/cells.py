@@ -34,7 +34,8 @@ def read_value(value: Any, data_type: str | None = None) -> Any:
 
 def clean_text(text: str) -> str:
     """Text Excel accepts: no control characters, at most 32,767 characters."""
-    text = ILLEGAL_CHARACTERS_RE.sub("", text)
+    if not (text.isascii() and text.isprintable()):  # printable ASCII has none to remove
+        text = ILLEGAL_CHARACTERS_RE.sub("", text)
     if len(text) > MAX_TEXT:
         text = text[: MAX_TEXT - len(CUT_MARK)] + CUT_MARK
     return text
