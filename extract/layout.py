@@ -4,24 +4,51 @@ Characters are clustered into lines by their top, sorted left to right, split in
 spaces and at gaps wider than the x tolerance; lines are joined top to bottom. Kept exactly
 in step with pdfplumber's ``extract_words`` and ``extract_text`` so the text, its quotes and
 the rules backend's figures do not change with the faster reader underneath.
+
+A page has about a thousand characters, so words_of works on numpy columns (stable sorts,
+vectorised cuts, one pass per word); plain_words is the same rules in plain Python, for the
+pages whose floats numpy would order differently (NaN, infinities, signed zeros).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from typing import Any
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from functools import partial
+from itertools import accumulate, compress, count, repeat
+from operator import add, gt, itemgetter, ne, not_, sub
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-Char = tuple[str, float, float, float, float]  # text, x0, top, x1, bottom (top-down)
+if TYPE_CHECKING:  # numpy is imported where pages are parsed: a run from the cache never needs it
+    import numpy as np
+    from numpy.typing import NDArray
 
 X_TOLERANCE = 3.0  # pdfplumber's defaults: a wider gap starts a new word
 Y_TOLERANCE = 3.0  # tops closer than this are one line
 LIGATURES = {"ﬀ": "ff", "ﬃ": "ffi", "ﬄ": "ffl", "ﬁ": "fi", "ﬂ": "fl", "ﬆ": "st", "ﬅ": "st"}
 LIGATURE_TABLE = str.maketrans(LIGATURES)
+ANY_LIGATURE = re.compile("[" + "".join(LIGATURES) + "]")
+SPACE = re.compile(r"\s")  # the same characters as str.isspace
+SPACE_CODES = [code for code in range(0x3001) if chr(code).isspace()]  # none above U+3000
+_space_table: Any = None
 
 
-@dataclass(frozen=True, slots=True)
-class Word:
+def spaces_in(codes: NDArray[np.uint32]) -> NDArray[np.bool_]:
+    """Which code points are whitespace (str.isspace), by one table lookup."""
+    global _space_table
+    import numpy as np
+
+    if _space_table is None:
+        _space_table = np.zeros(SPACE_CODES[-1] + 2, dtype=bool)  # the last slot: all above
+        _space_table[SPACE_CODES] = True
+    return _space_table[np.minimum(codes, len(_space_table) - 1)]  # type: ignore[no-any-return]
+
+
+class Word(NamedTuple):
+    """A word and its box in top-down coordinates. A tuple: a page has hundreds of words,
+    made here and again whenever a page is read back from the parse cache."""
+
     text: str
     x0: float
     top: float
@@ -29,57 +56,178 @@ class Word:
     bottom: float
 
 
-def clusters(items: Sequence[Any], key: int, tolerance: float) -> list[list[Any]]:
-    """pdfplumber's cluster_objects: chains of sorted values no more than tolerance apart."""
-    if not items:
-        return []
-    values = sorted({item[key] for item in items})
+# Word from an iterable of its five fields, without a Python-level __new__ per word
+make_word: Callable[[Iterable[Any]], Word] = partial(tuple.__new__, Word)
+
+
+class Chars(NamedTuple):
+    """A page's characters as numpy columns (code points, top-down boxes), in pdfium's order."""
+
+    codes: NDArray[np.uint32]
+    x0: NDArray[np.float64]
+    top: NDArray[np.float64]
+    x1: NDArray[np.float64]
+    bottom: NDArray[np.float64]
+
+
+def picked(keys: Sequence[Any], source: Any) -> tuple[Any, ...]:
+    """``source[key]`` for every key, in one C loop (itemgetter returns a bare item for one)."""
+    if len(keys) == 1:
+        return (source[keys[0]],)
+    return itemgetter(*keys)(source) if keys else ()
+
+
+def cluster_index(values: Iterable[float], tolerance: float) -> tuple[dict[float, int], bool]:
+    """pdfplumber's make_cluster_dict: each value's chain of sorted values <= tolerance apart,
+    and whether any chain spans more than the tolerance from its first value to its last."""
     index_of: dict[float, int] = {}
-    group, last = 0, values[0]
-    for value in values:
+    group = 0
+    wide = False
+    ordered = sorted(set(values))
+    first = last = ordered[0] if ordered else 0.0
+    for value in ordered:
         if value > last + tolerance:
             group += 1
+            wide = wide or last - first > tolerance
+            first = value
         index_of[value] = group
         last = value
-    grouped: list[list[Any]] = [[] for _ in range(group + 1)]
-    for item in items:
-        grouped[index_of[item[key]]].append(item)
-    return grouped
+    return index_of, wide or last - first > tolerance
 
 
-def _word(chars: list[Char]) -> Word:
-    texts, x0s, tops, x1s, bottoms = zip(*chars, strict=True)
-    return Word(
-        "".join(texts).translate(LIGATURE_TABLE), min(x0s), min(tops), max(x1s), max(bottoms)
+def words_of(chars: Chars) -> list[Word]:
+    """pdfplumber's extract_words: lines by top, each sorted by x0 (stable), split into words.
+
+    The same rules as plain_words, on numpy columns; pages whose boxes hold a value numpy's
+    sorts and minimums treat differently from Python's (NaN, infinity, a zero x1 that may be
+    signed), or with a NUL character, go the plain way.
+    """
+    import numpy as np
+
+    codes, x0s, tops, x1s, bottoms = chars
+    size = len(codes)
+    if not size:
+        return []
+    boxes = (x0s, tops, x1s, bottoms)
+    if not (all(np.isfinite(column).all() for column in boxes) and x1s.all() and codes.all()):
+        text = codes.astype("<u4").tobytes().decode("utf-32-le", "surrogatepass")
+        return plain_words(text, *(column.tolist() for column in boxes))
+    by_top = np.argsort(tops)
+    ordered_tops = tops[by_top]
+    lines = np.empty(size, dtype=np.intp)  # pdfplumber's chains of tops
+    lines[by_top[0]] = 0
+    lines[by_top[1:]] = np.cumsum(ordered_tops[1:] > ordered_tops[:-1] + Y_TOLERANCE)
+    # by line, then by x0, ties in pdfium's order (lexsort's passes are stable)
+    order = np.lexsort((x0s, lines))
+    codes, lines = codes[order], lines[order]
+    x0, top, x1, bottom = (column[order] for column in boxes)
+    space = spaces_in(codes)
+    cut = np.empty(size, dtype=bool)
+    cut[0] = True
+    cut[1:] = (
+        (x0[1:] > x1[:-1] + X_TOLERANCE)
+        | (np.abs(top[1:] - top[:-1]) > Y_TOLERANCE)
+        | (lines[1:] != lines[:-1])
+        | space[1:]
+        | space[:-1]
+    )
+    spans = np.flatnonzero(cut)  # runs without a cut; a space is a run of its own
+    solid = ~space[spans]
+    starts = spans[solid]
+    # the runs' text in one go: a NUL (never a kept character) before each run, then split
+    runs = np.zeros(size + len(spans) - 1, dtype="<u4")
+    runs[np.arange(size) + np.cumsum(cut) - 1] = codes
+    text = runs.tobytes().decode("utf-32-le", "surrogatepass")
+    texts: Iterable[str] = compress(text.split("\x00"), solid.tolist())
+    if ANY_LIGATURE.search(text):
+        texts = (word.translate(LIGATURE_TABLE) for word in texts)
+    return list(
+        map(
+            make_word,
+            zip(
+                texts,
+                x0[starts].tolist(),  # a word's first character is its leftmost
+                np.minimum.reduceat(top, spans)[solid].tolist(),
+                np.maximum.reduceat(x1, spans)[solid].tolist(),
+                np.maximum.reduceat(bottom, spans)[solid].tolist(),
+                strict=True,
+            ),
+        )
     )
 
 
-def _line_words(line: list[Char]) -> Iterator[Word]:
-    current: list[Char] = []
-    for char in sorted(line, key=lambda c: c[1]):
-        if char[0].isspace():
-            if current:
-                yield _word(current)
-            current = []
-            continue
-        if current:
-            last = current[-1]
-            if (
-                char[1] < last[1]
-                or char[1] > last[3] + X_TOLERANCE
-                or abs(char[2] - last[2]) > Y_TOLERANCE
-            ):
-                yield _word(current)
-                current = []
-        current.append(char)
-    if current:
-        yield _word(current)
+def plain_words(
+    text: str, x0s: list[float], tops: list[float], x1s: list[float], bottoms: list[float]
+) -> list[Word]:
+    """words_of in plain Python, exact for any floats (NaN, infinities, signed zeros).
+
+    A word ends at a space, at the end of its line, and before a character that starts
+    further right than the previous one's end plus the x tolerance or whose top differs
+    from the previous one's by more than the y tolerance (possible only in a line whose
+    tops span more than that). pdfplumber's third rule, a character left of the previous
+    one, cannot fire in a line sorted by x0; for the same reason a word's first character
+    has its smallest x0.
+    """
+    if not text:
+        return []
+    line_of, wide = cluster_index(tops, Y_TOLERANCE)
+    lines = list(picked(tops, line_of))
+    # by line, then by x0, ties in pdfium's order: two stable sorts, the minor key first
+    order = sorted(sorted(range(len(text)), key=x0s.__getitem__), key=lines.__getitem__)
+    text = "".join(picked(order, text))
+    x0 = picked(order, x0s)
+    x1 = picked(order, x1s)
+    top = picked(order, tops)
+    bottom = picked(order, bottoms)
+
+    bounds = set(compress(count(1), map(gt, x0[1:], map(add, x1, repeat(X_TOLERANCE)))))
+    if wide:
+        jumps = map(gt, map(abs, map(sub, top[1:], top)), repeat(Y_TOLERANCE))
+        bounds.update(compress(count(1), jumps))
+    sizes = Counter(lines)
+    bounds.update(accumulate(sizes[line] for line in range(len(sizes))))  # where lines end
+    for space in SPACE.finditer(text):
+        bounds.add(space.start())
+        bounds.add(space.end())
+    bounds.add(0)
+    ends = sorted(bounds)
+    starts = ends[:-1]
+    del ends[0]
+    # a space is a span of its own: drop it
+    solid = list(map(not_, map(str.isspace, map(text.__getitem__, starts))))
+    starts = list(compress(starts, solid))
+    spans = list(map(slice, starts, compress(ends, solid)))
+    lefts = picked(starts, x0)
+    texts: Iterable[str] = map(text.__getitem__, spans)
+    if ANY_LIGATURE.search(text):
+        texts = (word.translate(LIGATURE_TABLE) for word in texts)
+    return list(
+        map(
+            make_word,
+            zip(
+                texts,
+                lefts,
+                map(min, map(top.__getitem__, spans)),
+                map(max, map(x1.__getitem__, spans)),
+                map(max, map(bottom.__getitem__, spans)),
+                strict=True,
+            ),
+        )
+    )
 
 
-def words_of(chars: list[Char]) -> list[Word]:
-    return [word for line in clusters(chars, 2, Y_TOLERANCE) for word in _line_words(line)]
-
-
-def text_of(words: list[Word]) -> str:
-    rows = [(word.text, word.x0, word.top) for word in words]
-    return "\n".join(" ".join(row[0] for row in line) for line in clusters(rows, 2, Y_TOLERANCE))
+def text_of(words: Sequence[Word]) -> str:
+    """pdfplumber's extract_text: words clustered into lines by top, lines top to bottom."""
+    if len(words) < 2:
+        return words[0].text if words else ""
+    tops = [word.top for word in words]
+    texts = [word.text for word in words]
+    if tops.count(tops[0]) == len(tops):  # one line, as in most table cells
+        return " ".join(texts)
+    line_of, _ = cluster_index(tops, Y_TOLERANCE)
+    lines = list(picked(tops, line_of))
+    if any(map(gt, lines, lines[1:])):  # lines out of order: stable, like pdfplumber's
+        order = sorted(range(len(words)), key=lines.__getitem__)
+        texts, lines = list(picked(order, texts)), list(picked(order, lines))
+    ends = [*compress(count(1), map(ne, lines[1:], lines)), len(lines)]
+    return "\n".join(map(" ".join, map(texts.__getitem__, map(slice, [0, *ends], ends))))

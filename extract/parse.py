@@ -13,24 +13,29 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import sys
 import threading
 import time
 import zlib
+from array import array
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
+from itertools import chain
 from multiprocessing.connection import Connection, wait
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from contract.sheets import Status
 from extract.documents import Document
 from extract.errors import ExtractError
-from extract.pdf import Page, ParsedDocument, Word, outcome_of, parsed_document
+from extract.layout import make_word
+from extract.pdf import Page, ParsedDocument, outcome_of, parsed_document
 from extract.store import Store
 
-PARSER = "pdfium-1"  # the parse cache key beside the sha256: bump it when pages come out different
+PARSER = "pdfium-2"  # the parse cache key beside the sha256: bump it when pages come out different
 DEFAULT_TIMEOUT_S = 60.0
 FORKS = "fork" in multiprocessing.get_all_start_methods()  # else ``then`` must be picklable
 TASKS_PER_WORKER = 500  # a worker is replaced after this many documents, so leaks cannot pile up
@@ -57,33 +62,50 @@ def cpu_count() -> int:
 
 # the parse cache: pages as compressed JSON (never pickle: the store is just a file) ----------
 
+WORD_TEXT, WORD_BOX = itemgetter(0), itemgetter(1, 2, 3, 4)
+
 
 def pages_blob(pages: tuple[Page, ...]) -> bytes:
+    """Pages as JSON, but the words' boxes as raw little-endian doubles after it: writing
+    and reading thousands of floats as text cost more than parsing the page."""
     rows = [
         [
             page.number,
             page.text,
             page.width,
             page.height,
-            [[w.text, w.x0, w.top, w.x1, w.bottom] for w in page.words],
-            [[list(row) for row in table] for table in page.tables],
+            list(map(WORD_TEXT, page.words)),
+            page.tables,
         ]
         for page in pages
     ]
-    return zlib.compress(json.dumps(rows, ensure_ascii=False).encode(), 1)
+    head = json.dumps(rows, ensure_ascii=False).encode()
+    boxes = array(
+        "d", chain.from_iterable(map(WORD_BOX, chain.from_iterable(p.words for p in pages)))
+    )
+    if sys.byteorder == "big":
+        boxes.byteswap()
+    return zlib.compress(len(head).to_bytes(8, "little") + head + boxes.tobytes(), 1)
 
 
 def blob_pages(blob: bytes) -> tuple[Page, ...]:
+    raw = zlib.decompress(blob)
+    size = int.from_bytes(raw[:8], "little")
+    boxes = array("d")
+    boxes.frombytes(raw[8 + size :])
+    if sys.byteorder == "big":
+        boxes.byteswap()
+    values = iter(boxes.tolist())
     return tuple(
         Page(
             number=number,
             text=text,
             width=width,
             height=height,
-            words=tuple(Word(*word) for word in words),
+            words=tuple(map(make_word, zip(texts, values, values, values, values, strict=False))),
             tables=tuple(tuple(tuple(row) for row in table) for table in tables),
         )
-        for number, text, width, height, words, tables in json.loads(zlib.decompress(blob))
+        for number, text, width, height, texts, tables in json.loads(raw[8 : 8 + size])
     )
 
 

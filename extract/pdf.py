@@ -11,23 +11,56 @@ what is wrong (corrupt, encrypted, empty, not a PDF, no text layer) with a reada
 
 from __future__ import annotations
 
+import ctypes
 import logging
+import operator
+import threading
 from dataclasses import dataclass, field
+from itertools import compress, repeat
 from pathlib import Path
+from typing import Any
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from contract.sheets import Status
 from extract.documents import Document
-from extract.layout import Char, Word, text_of, words_of
-from extract.tables import page_tables, ruling_edges
+from extract.layout import Chars, Word, spaces_in, text_of, words_of
+from extract.tables import address_of, bare, page_tables, ruling_edges
 
 Table = tuple[tuple[str, ...], ...]
 __all__ = ["Page", "ParsedDocument", "Table", "Word", "parsed_document"]
 
 for _noisy in ("pdfminer", "pdfplumber"):
     logging.getLogger(_noisy).setLevel(logging.ERROR)
+
+_count_chars = bare(pdfium_c.FPDFText_CountChars, ctypes.c_int, ctypes.c_void_p)
+# called once per character: untyped, so ctypes converts nothing (the handle and the box
+# pointers are ready-made c_void_p objects, the index a small int)
+_is_generated = bare(pdfium_c.FPDFText_IsGenerated, ctypes.c_int)
+_loose_box = bare(pdfium_c.FPDFText_GetLooseCharBox, ctypes.c_int)
+
+
+class _BoxBuffer(threading.local):
+    """A float array for the character boxes and a pointer object to each box, reused page
+    after page (per thread): making the pointers costs as much as the calls that use them."""
+
+    def __init__(self) -> None:
+        self.boxes: Any = None
+        self.pointers: list[ctypes.c_void_p] = []
+
+    def of_size(self, size: int) -> tuple[Any, list[ctypes.c_void_p]]:
+        if len(self.pointers) < size:
+            import numpy as np
+
+            capacity = max(size, 2 * len(self.pointers), 4096)
+            self.boxes = np.zeros((capacity, 4), dtype=np.float32)
+            start = self.boxes.ctypes.data
+            self.pointers = list(map(ctypes.c_void_p, range(start, start + 16 * capacity, 16)))
+        return self.boxes[:size], self.pointers
+
+
+_BOX_BUFFER = _BoxBuffer()
 
 
 @dataclass(frozen=True)
@@ -119,26 +152,44 @@ def status_of_pages(document: Document, pages: tuple[Page, ...]) -> ParsedDocume
 # reading pages ------------------------------------------------------------------------
 
 
-def page_chars(textpage: pdfium.PdfTextPage, height: float) -> list[Char]:
-    """Every character with its box in top-down coordinates; pdfium's inserted breaks dropped."""
-    handle = textpage.raw
-    count = pdfium_c.FPDFText_CountChars(handle)
+def page_chars(textpage: pdfium.PdfTextPage, height: float) -> Chars:
+    """Every character with its box in top-down coordinates; pdfium's inserted breaks dropped.
+
+    The boxes are fetched with one bare ctypes call per character into one float array and
+    read back as numpy columns: the per-character cost is the call itself.
+    """
+    import numpy as np
+
+    handle = address_of(textpage.raw)
+    count = _count_chars(handle)
     if count <= 0:
-        return []
+        nothing = np.zeros(0)
+        return Chars(np.zeros(0, dtype=np.uint32), nothing, nothing, nothing, nothing)
     text = textpage.get_text_range(0, count)
     if len(text) != count:  # surrogate pairs: fall back to one call per character
-        text = "".join(chr(pdfium_c.FPDFText_GetUnicode(handle, i) or 0xFFFD) for i in range(count))
-    box = pdfium_c.FS_RECTF()
-    loose_box = pdfium_c.FPDFText_GetLooseCharBox
-    is_generated = pdfium_c.FPDFText_IsGenerated
-    chars: list[Char] = []
-    for index, char in enumerate(text):
-        blank = char <= " " or char.isspace()
-        if blank and (char != " " or is_generated(handle, index)):
-            continue  # line breaks and spaces pdfium made up; real spaces break words later
-        loose_box(handle, index, box)  # the font's box: steadier line tops than glyph boxes
-        chars.append((char, box.left, height - box.top, box.right, height - box.bottom))
-    return chars
+        unicode = pdfium_c.FPDFText_GetUnicode
+        text = "".join(chr(unicode(textpage.raw, i) or 0xFFFD) for i in range(count))
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+    blank = (codes <= 32) | spaces_in(codes)  # ``char <= " " or char.isspace()``
+    kept = np.arange(count)
+    pointer = ctypes.c_void_p(handle)
+    if blank.any():  # line breaks and spaces pdfium made up go; real spaces break words later
+        keep = ~blank
+        spaces = np.flatnonzero(codes == 32).tolist()
+        made_up = map(_is_generated, repeat(pointer), spaces)
+        keep[list(compress(spaces, map(operator.not_, made_up)))] = True
+        kept = np.flatnonzero(keep)
+        codes = codes[kept]
+    size = len(kept)
+    boxes, box_pointers = _BOX_BUFFER.of_size(size)  # left, top, right, bottom (bottom-up)
+    # the font's box: steadier line tops than glyph boxes
+    found = list(map(_loose_box, repeat(pointer), kept.tolist(), box_pointers))
+    if not all(found):
+        for failed in compress(range(size), map(operator.not_, found)):
+            # as one reused box would: a failed call leaves the previous character's box
+            boxes[failed] = boxes[failed - 1] if failed else 0.0
+    wide = boxes.astype(np.float64).T
+    return Chars(codes, wide[0].copy(), height - wide[1], wide[2].copy(), height - wide[3])
 
 
 # pages and documents ---------------------------------------------------------------------
@@ -154,7 +205,7 @@ def parsed_page(pdf: pdfium.PdfDocument, index: int, with_tables: bool = True) -
             chars = page_chars(textpage, height)
         finally:
             textpage.close()
-        edges = ruling_edges(page, height) if with_tables and chars else []
+        edges = ruling_edges(page, height) if with_tables and len(chars.codes) else []
     finally:
         page.close()
     words = words_of(chars)

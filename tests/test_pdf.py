@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import random
 import subprocess
 import sys
 from pathlib import Path
 
 import pdfplumber
+import pypdfium2 as pdfium
 import pytest
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen.canvas import Canvas
 
 from contract.sheets import Status
 from extract.documents import Document, file_sha256
-from extract.pdf import parsed_document
+from extract.layout import SPACE_CODES, Chars, Word, plain_words, words_of
+from extract.parse import blob_pages, pages_blob
+from extract.pdf import page_chars, parsed_document
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "pdfs"
 INVOICES = sorted(SAMPLES.glob("invoice-*.pdf"))
@@ -114,3 +118,117 @@ def test_a_500_page_pdf_is_read_in_bounded_memory(tmp_path: Path) -> None:
     small_mb, large_mb = peak_mb(small, 50), peak_mb(large, 500)
     assert large_mb < 200, large_mb  # about 65 MB measured, 50 MB for 50 pages
     assert large_mb - small_mb < 60, (small_mb, large_mb)
+
+
+# the fast layout against its plain-Python twin, and the parse cache's blob ---------------------
+
+
+def random_chars(seed: int) -> Chars:
+    """Characters as pdfium gives them, with the awkward cases made common: tied x0s and
+    tops, tops chained just over and under the tolerance, gaps near 3 pt, spaces."""
+    rng = random.Random(seed)
+    texts, boxes = [], []
+    for _ in range(rng.randint(1, 400)):
+        line = rng.choice([10.0, 12.5, 13.0, 15.9, 16.0, 19.0, 40.0, rng.uniform(0, 800)])
+        top = line + rng.choice([0.0, 0.0, 0.5, 2.9, 3.0, 3.1, -1.0])
+        x0 = rng.choice([rng.uniform(0, 500), 100.0, 103.0, 106.0])
+        width = rng.choice([0.0, 2.0, 5.5, rng.uniform(0, 9)])
+        texts.append(rng.choice("ab1€ﬁ  .é"))
+        boxes.append((x0, top, x0 + width, top + rng.choice([8.0, 10.0, 12.0])))
+    np = pytest.importorskip("numpy")
+    columns = np.array(boxes, dtype=np.float64).reshape(-1, 4).T
+    codes = np.array([ord(text) for text in texts], dtype=np.uint32)
+    return Chars(codes, columns[0], columns[1], columns[2], columns[3])
+
+
+def plain(chars: Chars) -> list[Word]:
+    text = "".join(map(chr, chars.codes.tolist()))
+    return plain_words(text, *(column.tolist() for column in chars[1:]))
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_words_are_the_same_the_fast_way_and_the_plain_way(seed: int) -> None:
+    chars = random_chars(seed)
+    assert words_of(chars) == plain(chars)
+
+
+def test_a_box_numpy_would_treat_differently_takes_the_plain_way() -> None:
+    chars = random_chars(7)
+    chars.x1[3] = float("nan")
+    chars.top[5] = float("inf")
+    words = words_of(chars)
+    assert [w.text for w in words] == [w.text for w in plain(chars)]
+
+
+def test_every_whitespace_character_is_known_to_the_fast_path() -> None:
+    spaces = [code for code in range(sys.maxunicode + 1) if chr(code).isspace()]
+    assert spaces == SPACE_CODES
+
+
+def test_real_pages_give_the_same_words_both_ways() -> None:
+    for path in INVOICES:
+        pdf = pdfium.PdfDocument(path)
+        try:
+            for index in range(len(pdf)):
+                page = pdf[index]
+                textpage = page.get_textpage()
+                chars = page_chars(textpage, page.get_size()[1])
+                textpage.close()
+                page.close()
+                assert words_of(chars) == plain(chars)
+        finally:
+            pdf.close()
+
+
+def test_tricky_pages_read_like_pdfplumber(tmp_path: Path) -> None:
+    """A table inside a form XObject drawn twice (once scaled), a table of rectangles."""
+    path = tmp_path / "tricky.pdf"
+    canvas = Canvas(str(path), pagesize=A4)
+    canvas.setFont("Helvetica", 10)
+    canvas.drawString(60, 780, "Office: efficient flow 12.50")
+    canvas.beginForm("grid")
+    for row in range(4):
+        canvas.line(0, row * 15, 200, row * 15)
+    for x in (0, 100, 200):
+        canvas.line(x, 0, x, 45)
+    for row in range(3):
+        canvas.drawString(3, row * 15 + 4, f"form {row} a")
+        canvas.drawString(103, row * 15 + 4, f"form {row} b")
+    canvas.endForm()
+    canvas.doForm("grid")
+    canvas.saveState()
+    canvas.translate(100, 400)
+    canvas.scale(1.5, 0.8)
+    canvas.doForm("grid")
+    canvas.restoreState()
+    for row in range(3):
+        for column in range(3):
+            canvas.rect(300 + column * 80, 200 - row * 18, 80, 18)
+            canvas.drawString(303 + column * 80, 205 - row * 18, f"cell {row}/{column}")
+    canvas.showPage()
+    canvas.save()
+    ours = parsed(path).pages[0]
+    with pdfplumber.open(path) as pdf:
+        theirs = pdf.pages[0]
+        assert ours.text == theirs.extract_text()
+        assert [w.text for w in ours.words] == [w["text"] for w in theirs.extract_words()]
+        their_tables = [
+            tuple(tuple("" if cell is None else cell for cell in row) for row in table)
+            for table in theirs.extract_tables()
+        ]
+    assert list(ours.tables) == their_tables
+    assert len(ours.tables) == 3
+
+
+def test_pages_come_back_from_the_parse_cache_unchanged(tmp_path: Path) -> None:
+    """Every float exactly (the boxes travel as doubles), pages with and without words."""
+    blank = tmp_path / "blank-page.pdf"
+    canvas = Canvas(str(blank), pagesize=A4)
+    canvas.showPage()
+    canvas.drawString(60, 780, "after a blank page 12.50")
+    canvas.showPage()
+    canvas.save()
+    for path in [*INVOICES, blank]:
+        pages = parsed(path).pages
+        assert blob_pages(pages_blob(pages)) == pages
+    assert blob_pages(pages_blob(())) == ()
