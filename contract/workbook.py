@@ -15,9 +15,7 @@ from itertools import chain, groupby, islice
 from pathlib import Path
 from typing import Any, Protocol
 
-from openpyxl.utils import get_column_letter
-
-from contract.cells import FORMULA_STARTS, Formula, read_value
+from contract.cells import FORMULA_STARTS, Formula, column_letter, read_value
 from contract.merge import item_of, key_of
 from contract.safety import (
     BACKUPS_KEPT,
@@ -127,7 +125,7 @@ def _header_names(cells: Iterable[Any], spec: Sheet) -> list[str]:
     names: list[str] = []
     for index, cell in enumerate(cells, start=1):
         text = "" if cell is None else " ".join(str(cell).split())
-        name = known.get(text.casefold(), text) or f"column {get_column_letter(index)}"
+        name = known.get(text.casefold(), text) or f"column {column_letter(index)}"
         unique, count = name, 1
         while unique in names:
             count += 1

@@ -26,9 +26,7 @@ from math import isfinite
 from pathlib import Path
 from typing import IO, Any, Literal
 
-from openpyxl.utils import get_column_letter
-
-from contract.cells import Formula, clean_text
+from contract.cells import Formula, clean_text, column_letter
 from contract.zip_copy import copy_member
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -180,7 +178,7 @@ def _header_cell(ref: str, name: str, wrapped: bool) -> str:
 
 def _sheet_top(sheet: SheetOut, rows: int, width: int, selected: bool) -> str:
     parts = [HEAD, f'<worksheet xmlns="{MAIN}" xmlns:r="{REL}">']
-    parts.append(f'<dimension ref="A1:{get_column_letter(max(width, 1))}{max(rows, 1)}"/>')
+    parts.append(f'<dimension ref="A1:{column_letter(max(width, 1))}{max(rows, 1)}"/>')
     tab = ' tabSelected="1"' if selected else ""
     if sheet.header is not None:
         parts.append(
@@ -205,7 +203,7 @@ def _sheet_tail(sheet: SheetOut, has_table: bool) -> str:
     if sheet.dropdowns:
         parts.append(f'<dataValidations count="{len(sheet.dropdowns)}">')
         for dropdown in sheet.dropdowns:
-            letter = get_column_letter(dropdown.column)
+            letter = column_letter(dropdown.column)
             options = _escape('"' + ",".join(dropdown.options) + '"')
             parts.append(
                 f'<dataValidation type="list" allowBlank="1" showInputMessage="1"'
@@ -236,7 +234,7 @@ def _write_sheet(out: IO[bytes], sheet: SheetOut, selected: bool) -> int:
     with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as body:
         chunk: list[str] = []
         if sheet.header is not None:
-            letters += [get_column_letter(i) for i in range(1, width + 1)]
+            letters += [column_letter(i) for i in range(1, width + 1)]
             cells = "".join(
                 _header_cell(f"{letters[i]}1", name, wrapped) for i, name in enumerate(sheet.header)
             )
@@ -246,7 +244,7 @@ def _write_sheet(out: IO[bytes], sheet: SheetOut, selected: bool) -> int:
         for values in sheet.rows:
             rows += 1
             if len(values) > len(letters):
-                letters += [get_column_letter(i) for i in range(len(letters) + 1, len(values) + 1)]
+                letters += [column_letter(i) for i in range(len(letters) + 1, len(values) + 1)]
             if len(values) > width:
                 width = len(values)
             _add_row(chunk, str(rows), values, letters, wrapped, texts)
@@ -265,7 +263,7 @@ def _write_sheet(out: IO[bytes], sheet: SheetOut, selected: bool) -> int:
 
 def _table_xml(table_id: int, sheet: SheetOut, rows: int) -> bytes:
     assert sheet.header is not None
-    ref = f"A1:{get_column_letter(len(sheet.header))}{max(rows, 2)}"
+    ref = f"A1:{column_letter(len(sheet.header))}{max(rows, 2)}"
     columns = "".join(
         f'<tableColumn id="{i}" name="{_attr(name)}"/>'
         for i, name in enumerate(sheet.header, start=1)

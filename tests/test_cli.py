@@ -73,3 +73,21 @@ def test_an_output_path_that_cannot_be_made_is_one_line(tmp_path: Path) -> None:
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert result.output.strip().splitlines()[-1].startswith("Error: ")
     assert "file.txt" in result.output
+
+
+def test_a_run_loads_no_heavy_library_it_does_not_use() -> None:
+    """`extract run` starts in a fraction of a second: pandas, openpyxl and the SDK (for a
+    rules run) are imported only by the commands and backends that need them."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from extract.cli import cli; cli.get_command(None, 'run');"
+        " from extract.backends import backend_named, BackendOptions;"
+        " backend_named('rules', BackendOptions());"
+        " print(sorted(m for m in ('pandas', 'openpyxl', 'anthropic') if m in sys.modules))"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert found.strip() == "[]"

@@ -143,3 +143,11 @@ def test_clean_text_takes_out_exactly_the_characters_excel_refuses() -> None:
     refused = "".join(chr(c) for c in range(0x20) if chr(c) not in "\t\n\r")
     assert clean_text("a" + refused + "b") == "ab"
     assert clean_text("x" * MAX_TEXT) == "x" * MAX_TEXT
+
+
+def test_column_letters_are_excel_s() -> None:
+    from openpyxl.utils import get_column_letter
+
+    from contract.cells import column_letter
+
+    assert all(column_letter(i) == get_column_letter(i) for i in range(1, 18_279))
