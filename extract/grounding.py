@@ -21,6 +21,7 @@ from schemas.values import (
     dates_in,
     normalized_text,
     squeezed,
+    squeezed_quote,
 )
 
 TOLERANCE = Decimal("0.01")
@@ -44,9 +45,11 @@ def _printed_dates(quote: str) -> frozenset[str]:
 
 
 @lru_cache(maxsize=4096)
-def _printed_amounts(quote: str) -> tuple[Decimal, ...]:
-    """Cached: a line item's one quote holds its quantity, unit price and amount."""
-    return tuple(abs(found) for found, _ in amounts_in(quote))
+def _printed_amounts(quote: str) -> tuple[tuple[Decimal, ...], frozenset[Decimal]]:
+    """Cached: a line item's one quote holds its quantity, unit price and amount. The set
+    answers at once for a value printed exactly, the usual case."""
+    amounts = tuple(abs(found) for found, _ in amounts_in(quote))
+    return amounts, frozenset(amounts)
 
 
 def value_in_quote(kind: Kind, value: str, quote: str) -> bool:
@@ -55,8 +58,11 @@ def value_in_quote(kind: Kind, value: str, quote: str) -> bool:
         return value in _printed_dates(quote)
     if kind in ("money", "number"):
         target = amount(value)
-        return target is not None and any(
-            abs(found - abs(target)) <= TOLERANCE for found in _printed_amounts(quote)
+        if target is None:
+            return False
+        printed, exact = _printed_amounts(quote)
+        return abs(target) in exact or any(
+            abs(found - abs(target)) <= TOLERANCE for found in printed
         )
     if kind == "code":
         if squeezed(value) in squeezed(quote):
@@ -71,41 +77,64 @@ def is_grounded(
     """``squeezed_pages`` lets many values of one document share each page's squeezed text."""
     if value.page is None or not value.quote:
         return False
-    page = document.page(value.page)
-    if page is None or not page.has_text:
-        return False
     pages = {} if squeezed_pages is None else squeezed_pages
-    haystack = pages.get(page.number)
-    if haystack is None:
-        haystack = pages[page.number] = squeezed(page.text)
-    needle = squeezed(value.quote)
-    return (
-        bool(needle)
-        and needle in haystack
-        and value_in_quote(value.kind, value.value or "", value.quote)
+    return _quote_on_cited_page(document, value.page, value.quote, pages) and value_in_quote(
+        value.kind, value.value or "", value.quote
     )
 
 
+def _quote_on_cited_page(
+    document: ParsedDocument, number: int, quote: str, squeezed_pages: dict[int, str]
+) -> bool:
+    page = document.page(number)
+    if page is None or not page.has_text:
+        return False
+    haystack = squeezed_pages.get(page.number)
+    if haystack is None:
+        haystack = squeezed_pages[page.number] = squeezed(page.text)
+    needle = squeezed_quote(quote)
+    return bool(needle) and needle in haystack
+
+
 def grounded_values(document: ParsedDocument, values: list[FieldValue]) -> list[VerifiedValue]:
+    """Each value checked once; a quote that several values share is looked up once."""
     pages: dict[int, str] = {}
-    return [
-        VerifiedValue(v, None if v.value is None else is_grounded(document, v, pages))
-        for v in values
-    ]
+    quoted: dict[tuple[int, str], bool] = {}  # (page, quote) -> the quote is on that page
+    verified: list[VerifiedValue] = []
+    for v in values:
+        if v.value is None:
+            verified.append(VerifiedValue(v, None))
+            continue
+        if v.page is None or not v.quote:
+            verified.append(VerifiedValue(v, False))
+            continue
+        key = (v.page, v.quote)
+        on_page = quoted.get(key)
+        if on_page is None:
+            on_page = quoted[key] = _quote_on_cited_page(document, v.page, v.quote, pages)
+        verified.append(VerifiedValue(v, on_page and value_in_quote(v.kind, v.value, v.quote)))
+    return verified
 
 
-def _total(values: list[FieldValue], path: str) -> Decimal | None:
-    numbers = [amount(v.value) for v in values if v.field == path and v.value is not None]
-    present = [n for n in numbers if n is not None]
-    return sum(present, Decimal(0)) if present else None
+def _totals(values: list[FieldValue], paths: set[str]) -> dict[str, Decimal]:
+    """The sum of each field's amounts, in one pass; a field with no amount has no sum."""
+    present: dict[str, list[Decimal]] = {}
+    for v in values:
+        if v.field in paths and v.value is not None:
+            number = amount(v.value)
+            if number is not None:
+                present.setdefault(v.field, []).append(number)
+    return {path: sum(numbers, Decimal(0)) for path, numbers in present.items()}
 
 
 def arithmetic_warnings(schema: type[BaseModel], values: list[FieldValue]) -> list[str]:
     """The schema's ``sum_rules`` (parts add up to a target) recomputed from the values."""
     warnings: list[str] = []
-    for parts, target in getattr(schema, "sum_rules", ()):
-        expected = _total(values, target)
-        part_totals = [_total(values, part) for part in parts]
+    rules = getattr(schema, "sum_rules", ())
+    totals = _totals(values, {path for parts, target in rules for path in (*parts, target)})
+    for parts, target in rules:
+        expected = totals.get(target)
+        part_totals = [totals.get(part) for part in parts]
         if expected is None or any(p is None for p in part_totals):
             continue
         computed = sum((p for p in part_totals if p is not None), Decimal(0))

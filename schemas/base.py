@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, ClassVar, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -173,25 +174,33 @@ def canonical(value: Any, kind: Kind = "text") -> str | None:
     if isinstance(value, Decimal):
         if not value.is_finite():
             return str(value)
-        text = format(abs(value) if value == 0 else value, "f")
-        if "." in text:
-            text = text.rstrip("0").rstrip(".") or "0"
-        if kind == "money":
-            decimals = len(text.partition(".")[2])
-            text = f"{Decimal(text):.{max(decimals, 2)}f}"
-        return text
+        return _canonical_decimal(value, kind == "money")
     text = str(value).strip()
     return text or None
 
 
+@lru_cache(maxsize=1024)
+def _canonical_decimal(value: Decimal, money: bool) -> str:
+    """Cached (prices and quantities repeat): equal Decimals ("1.5", "1.50") give one text."""
+    text = format(abs(value) if value == 0 else value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".") or "0"
+    if money:
+        decimals = len(text.partition(".")[2])
+        text = f"{Decimal(text):.{max(decimals, 2)}f}"
+    return text
+
+
 def _flat(cited_value: Cited, path: str, item: int | None) -> FieldValue:
+    kind = cited_value.kind
+    # positional: a frozen dataclass is built markedly faster so, and a result has many rows
     return FieldValue(
-        field=path,
-        item=item,
-        value=canonical(cited_value.value, cited_value.kind),
-        page=cited_value.page,
-        quote=cited_value.quote,
-        kind=cited_value.kind,
+        path,
+        item,
+        canonical(cited_value.value, kind),
+        cited_value.page,
+        cited_value.quote,
+        kind,
     )
 
 
@@ -203,13 +212,19 @@ def field_values(result: BaseModel) -> list[FieldValue]:
         if isinstance(attr, Cited):
             rows.append(_flat(attr, name, None))
         elif isinstance(attr, list):
+            paths: dict[type[BaseModel], list[tuple[str, str]]] = {}  # item type -> its fields
             for index, entry in enumerate(attr, start=1):
                 if not isinstance(entry, BaseModel):
                     continue
-                for sub_name in type(entry).model_fields:
+                fields = paths.get(type(entry))
+                if fields is None:
+                    fields = paths[type(entry)] = [
+                        (sub_name, f"{name}.{sub_name}") for sub_name in type(entry).model_fields
+                    ]
+                for sub_name, path in fields:
                     sub = getattr(entry, sub_name)
                     if isinstance(sub, Cited):
-                        rows.append(_flat(sub, f"{name}.{sub_name}", index))
+                        rows.append(_flat(sub, path, index))
     return rows
 
 

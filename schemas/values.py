@@ -11,6 +11,7 @@ import unicodedata
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from schemas.base import Kind, canonical
 
@@ -54,10 +55,33 @@ CURRENCY_CODES: frozenset[str] = frozenset(
     }
 )  # fmt: skip
 
+# An amount: grouped ("1.234,50", "2 150") or plain ("12.50"), after a minus, an opening
+# parenthesis or nothing, and not right after a digit, dot or comma. Written so that every
+# alternative opens with a character class, which lets the regex engine skip to candidates
+# (a look-behind first makes it try every position); each look-behind is two characters wide
+# as it follows the first one. It finds what this plainer pattern finds, bar spaces before
+# an unsigned number (which every reader strips):
+#     (?<![\d.,])[-−(]?\s*[1-9]\d{0,2}(?:[ .,'\u202f\u00a0]\d{3})+(?:[.,]\d{1,2})?(?![\d])
+#     |(?<![\d.,])[-−(]?\s*\d+(?:[.,]\d{1,4})?(?![\d])
+_GROUPED_REST = r"\d{0,2}(?:[ .,'\u202f\u00a0]\d{3})+(?:[.,]\d{1,2})?(?![\d])"
+_PLAIN_REST = r"\d*(?:[.,]\d{1,4})?(?![\d])"
 _AMOUNT = re.compile(
-    r"(?<![\d.,])[-−(]?\s*[1-9]\d{0,2}(?:[ .,'\u202f\u00a0]\d{3})+(?:[.,]\d{1,2})?(?![\d])"
-    r"|(?<![\d.,])[-−(]?\s*\d+(?:[.,]\d{1,4})?(?![\d])"
+    rf"[-−(](?<![\d.,][-−(])\s*(?:[1-9]{_GROUPED_REST}|\d{_PLAIN_REST})"
+    rf"|[1-9](?<![\d.,][1-9]){_GROUPED_REST}"
+    rf"|\d(?<![\d.,]\d){_PLAIN_REST}"
 )
+# the common printed amounts, read directly: exactly what ``amount`` makes of them otherwise
+_PLAIN_AMOUNT = re.compile(
+    r"(?P<plain>[0-9]+(?:[.,][0-9]{1,2})?)"  # "12", "12.50", "12,5"
+    r"|(?P<dot>[0-9]+(?:,[0-9]+)+\.[0-9]+)"  # "1,234.50"
+    r"|(?P<comma>[0-9]+(?:\.[0-9]+)+,[0-9]+)"  # "1.234,50"
+)
+_NOT_NUMBER_CHAR = re.compile(r"[^\d.,' ]")
+_LEADING_ZERO = re.compile(r"0+[.,]")
+_SPACED_DIGITS = re.compile(r"\d[ \u202f\u00a0]\d")
+_NUMBER_PART = re.compile(r"[-−(]?\d+(?:[.,]\d+)*")
+_NOT_WORD = re.compile(r"[^\w]+")
+_CAPITAL_CODE = re.compile(r"(?<![A-Za-z])[A-Z]{3}(?![A-Za-z])")
 # a minus or an opening parenthesis before the number, a currency between them allowed:
 # "-12.50", "EUR -12.50", "€ -12,50", "-€12.50", "(USD 12.50)"
 _SIGN_BEFORE = re.compile(
@@ -74,7 +98,7 @@ _SIGN_BEFORE = re.compile(
 def normalized_text(text: str) -> str:
     """Case-, accent-width-, whitespace- and punctuation-insensitive form of a text."""
     text = unicodedata.normalize("NFKC", text).casefold()
-    text = re.sub(r"[^\w]+", " ", text)
+    text = _NOT_WORD.sub(" ", text)
     return " ".join(text.split())
 
 
@@ -83,14 +107,32 @@ def squeezed(text: str) -> str:
     return "".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
+@lru_cache(maxsize=2048)
+def squeezed_quote(quote: str) -> str:
+    """``squeezed``, cached for quotes: the rules check a line's text, then grounding checks
+    every value that quotes it (a table row's values all quote the row's line)."""
+    return squeezed(quote)
+
+
+@lru_cache(maxsize=4096)
 def amount(text: str) -> Decimal | None:
-    """The number in a printed amount, whichever decimal separator the document uses."""
+    """The number in a printed amount, whichever decimal separator the document uses.
+
+    Cached: the same few printed amounts are read again by every stage (Decimals are immutable).
+    """
+    plain = _PLAIN_AMOUNT.fullmatch(text)
+    if plain is not None:
+        if plain.lastgroup == "plain":
+            return Decimal(text.replace(",", "."))
+        if plain.lastgroup == "dot":
+            return Decimal(text.replace(",", ""))
+        return Decimal(text.replace(".", "").replace(",", "."))
     text = unicodedata.normalize("NFKC", text).strip()
     first_digit = next((i for i, ch in enumerate(text) if ch.isdigit()), -1)
     if first_digit < 0:
         return None
     negative = bool(_SIGN_BEFORE.search(text[:first_digit])) or text.endswith("-")
-    digits = re.sub(r"[^\d.,' ]", "", text).strip().replace(" ", "").replace("'", "")
+    digits = _NOT_NUMBER_CHAR.sub("", text).strip().replace(" ", "").replace("'", "")
     number = _decimal(digits)
     if number is None:
         return None
@@ -101,7 +143,7 @@ def _decimal(digits: str) -> Decimal | None:
     """Digits and separators as a number: the last separator is the decimal mark unless it
     groups thousands ("1,234", "1.234.567"); after a lone 0 it never does ("0.125")."""
     last_dot, last_comma = digits.rfind("."), digits.rfind(",")
-    leading_zero = re.match(r"0+[.,]", digits) is not None
+    leading_zero = _LEADING_ZERO.match(digits) is not None
     if last_dot >= 0 and last_comma >= 0:
         decimal_mark = "." if last_dot > last_comma else ","
     elif last_comma >= 0:
@@ -136,6 +178,12 @@ def amount_spans(text: str, all_readings: bool = True) -> list[tuple[Decimal, in
     "2 150,00" may be one amount (French grouping) or a quantity and a price in a row; with
     ``all_readings`` both are given (overlapping), else only the grouped reading.
     """
+    return list(_amount_spans(text, all_readings))
+
+
+@lru_cache(maxsize=2048)
+def _amount_spans(text: str, all_readings: bool) -> tuple[tuple[Decimal, int, int], ...]:
+    """Cached: a line is read by the table rows, its fields' readers and grounding alike."""
     found: list[tuple[Decimal, int, int]] = []
     for match in _AMOUNT.finditer(text):
         raw = match.group(0)
@@ -143,14 +191,21 @@ def amount_spans(text: str, all_readings: bool = True) -> list[tuple[Decimal, in
         number = amount(raw)
         if number is not None:
             found.append((number, start, match.end()))
-        if all_readings and re.search(r"\d[ \u202f\u00a0]\d", raw):
-            for part in re.finditer(r"[-−(]?\d+(?:[.,]\d+)*", raw):
+        if all_readings and _SPACED_DIGITS.search(raw):
+            for part in _NUMBER_PART.finditer(raw):
                 value = amount(part.group(0))
                 if value is not None:
                     found.append((value, match.start() + part.start(), match.start() + part.end()))
-    return found
+    return tuple(found)
 
 
+# what each date pattern cannot match without: a cheap test that skips the pattern
+_FOUR_DIGITS = re.compile(r"\d{4}")  # _ISO, _DAY_MONTH_NAME, _MONTH_NAME_DAY
+_DIGIT_SEPARATOR_DIGIT = re.compile(r"\d[./-]\d{1,2}[./-]\d{2}")  # _NUMERIC
+_DIGIT_SPACE_LETTER = re.compile(r"\d[- ][^\W\d_]")  # _DAY_MON_ABBR
+_ANY_DATE = re.compile(
+    "|".join(p.pattern for p in (_FOUR_DIGITS, _DIGIT_SEPARATOR_DIGIT, _DIGIT_SPACE_LETTER))
+)
 _ISO = re.compile(r"(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")
 _NUMERIC = re.compile(r"(?<!\d)(\d{1,2})([./-])(\d{1,2})\2(\d{4}|\d{2})(?!\d)")
 _DAY_MONTH_NAME = re.compile(
@@ -182,12 +237,16 @@ def dates_in(text: str, day_first: bool = True) -> list[tuple[date, str]]:
 
 def date_spans(text: str, day_first: bool = True) -> list[tuple[date, int, int]]:
     """Every date printed in a text with where it starts and ends, in reading order."""
+    if _ANY_DATE.search(text) is None:  # most texts hold no date: skip the five patterns
+        return []
     found: list[tuple[int, int, date]] = []
-    for match in _ISO.finditer(text):
+    four_digits = _FOUR_DIGITS.search(text) is not None
+    for match in _ISO.finditer(text) if four_digits else ():
         parsed = _safe_date(int(match[1]), int(match[2]), int(match[3]))
         if parsed:
             found.append((match.start(), match.end(), parsed))
-    for match in _NUMERIC.finditer(text):
+    numeric = _NUMERIC.finditer(text) if _DIGIT_SEPARATOR_DIGIT.search(text) else ()
+    for match in numeric:
         first, second, year = int(match[1]), int(match[3]), int(match[4])
         day, month = (first, second) if day_first else (second, first)
         if month > 12 and day <= 12:
@@ -195,11 +254,13 @@ def date_spans(text: str, day_first: bool = True) -> list[tuple[date, int, int]]
         parsed = _safe_date(year, month, day)
         if parsed:
             found.append((match.start(), match.end(), parsed))
-    for pattern, order in (
-        (_DAY_MONTH_NAME, "dmy"),
-        (_MONTH_NAME_DAY, "mdy"),
-        (_DAY_MON_ABBR, "dmy"),
+    for pattern, order, possible in (
+        (_DAY_MONTH_NAME, "dmy", four_digits),
+        (_MONTH_NAME_DAY, "mdy", four_digits),
+        (_DAY_MON_ABBR, "dmy", _DIGIT_SPACE_LETTER.search(text) is not None),
     ):
+        if not possible:
+            continue
         for match in pattern.finditer(text):
             if order == "dmy":
                 day_text, month_text, year_text = match[1], match[2], match[3]
@@ -257,7 +318,7 @@ def currency_code(text: str, signs: Mapping[str, str] | None = None) -> str | No
     # a short text ("eur") is a code typed by a person; in a longer one only capitals count,
     # so "try" or "php" in a sentence is no currency
     upper = text.upper() if len(text.strip()) <= 5 else text
-    for code in re.findall(r"(?<![A-Za-z])[A-Z]{3}(?![A-Za-z])", upper):
+    for code in _CAPITAL_CODE.findall(upper):
         if code in CURRENCY_CODES:
             return str(code)
     for pattern, code in _SIGN_PATTERNS:
@@ -290,58 +351,118 @@ _US_STATES = (
 _CA_PROVINCES = "AB|BC|MB|NB|NL|NS|NT|NU|ON|PE|QC|SK|YT"
 
 
-def _words(*alternatives: str, flags: int = 0) -> re.Pattern[str]:
-    """Alternatives as whole words; spaces optional, as some PDFs' text runs words together."""
+_NO_LETTER_BEFORE = "(?<![A-Za-z])"
+
+
+def _words_body(*alternatives: str) -> str:
+    """Alternatives as words, not followed by a letter; spaces optional, as some PDFs' text
+    runs words together."""
     body = "|".join(alternative.replace(" ", r"\s*") for alternative in alternatives)
-    return re.compile(rf"(?<![A-Za-z])(?:{body})(?![A-Za-z])", flags)
+    return rf"(?:{body})(?![A-Za-z])"
 
 
+def _words(*alternatives: str, flags: int = 0) -> re.Pattern[str]:
+    """Alternatives as whole words."""
+    return re.compile(_NO_LETTER_BEFORE + _words_body(*alternatives), flags)
+
+
+_NAMED_WORDS: dict[str, tuple[str, ...]] = {
+    "USD": (r"US ?\$", r"U\.?S\.? dollars?"),
+    "CAD": (r"CA?\$", r"canadian dollars?"),
+    "AUD": (r"AU?\$", r"australian dollars?"),
+    "NZD": (r"NZ\$", r"new zealand dollars?"),
+    "SGD": (r"S\$", r"singapore dollars?"),
+    "HKD": (r"HK\$", r"hong kong dollars?"),
+    "MXN": (r"MX\$", r"pesos? mexicanos?", r"mexican pesos?"),
+    "JPY": ("円", "yen"),
+    "CNY": ("RMB", "元", "yuan", "renminbi"),
+    "SEK": ("kronor",),
+    "NOK": (r"norske kroner", r"norwegian kron(?:e|er|or)"),
+    "DKK": (r"danske kroner", r"danish kron(?:e|er|or)"),
+    "ISK": (r"íslenskar krónur", r"icelandic kr[oó]n(?:a|ur|or)"),
+}
+_PLACED_WORDS: dict[str, tuple[str, ...]] = {
+    "USD": ("United States", r"U\.S\.A", "USA"),
+    "CAD": ("Canada", rf"(?:{_CA_PROVINCES}),? [A-Z]\d[A-Z] ?\d[A-Z]\d"),
+    "AUD": ("Australia",),
+    "NZD": ("New Zealand",),
+    "SGD": ("Singapore",),
+    "HKD": ("Hong Kong",),
+    "MXN": ("M[eé]xico",),
+    "JPY": ("Japan", "日本"),
+    "CNY": ("China", "中国"),
+    "SEK": ("Sweden", "Sverige"),
+    "NOK": ("Norway", "Norge"),
+    "DKK": ("Denmark", "Danmark"),
+    "ISK": ("Iceland", "Ísland"),
+}
 # what a document prints that names its currency outright, besides the code itself
 _NAMED: dict[str, re.Pattern[str]] = {
-    code: _words(*alternatives, flags=re.IGNORECASE)
-    for code, alternatives in {
-        "USD": (r"US ?\$", r"U\.?S\.? dollars?"),
-        "CAD": (r"CA?\$", r"canadian dollars?"),
-        "AUD": (r"AU?\$", r"australian dollars?"),
-        "NZD": (r"NZ\$", r"new zealand dollars?"),
-        "SGD": (r"S\$", r"singapore dollars?"),
-        "HKD": (r"HK\$", r"hong kong dollars?"),
-        "MXN": (r"MX\$", r"pesos? mexicanos?", r"mexican pesos?"),
-        "JPY": ("円", "yen"),
-        "CNY": ("RMB", "元", "yuan", "renminbi"),
-        "SEK": ("kronor",),
-        "NOK": (r"norske kroner", r"norwegian kron(?:e|er|or)"),
-        "DKK": (r"danske kroner", r"danish kron(?:e|er|or)"),
-        "ISK": (r"íslenskar krónur", r"icelandic kr[oó]n(?:a|ur|or)"),
-    }.items()
+    code: _words(*alternatives, flags=re.IGNORECASE) for code, alternatives in _NAMED_WORDS.items()
 }
 # where the document's addresses are: the country whose currency an ambiguous sign likely is
 _PLACED: dict[str, re.Pattern[str]] = {
-    code: _words(*alternatives)
-    for code, alternatives in {
-        "USD": ("United States", r"U\.S\.A", "USA"),
-        "CAD": ("Canada", rf"(?:{_CA_PROVINCES}),? [A-Z]\d[A-Z] ?\d[A-Z]\d"),
-        "AUD": ("Australia",),
-        "NZD": ("New Zealand",),
-        "SGD": ("Singapore",),
-        "HKD": ("Hong Kong",),
-        "MXN": ("M[eé]xico",),
-        "JPY": ("Japan", "日本"),
-        "CNY": ("China", "中国"),
-        "SEK": ("Sweden", "Sverige"),
-        "NOK": ("Norway", "Norge"),
-        "DKK": ("Denmark", "Danmark"),
-        "ISK": ("Iceland", "Ísland"),
-    }.items()
+    code: _words(*alternatives) for code, alternatives in _PLACED_WORDS.items()
 }
+_US_STATE_ZIP_BODY = rf"(?:{_US_STATES}),?\s*\d{{5}}(?:-\d{{4}})?(?!\d)"
 # "Seattle, WA 98109-5210", and run together as some PDFs' text gives it: "FremontCA94538"
-_US_STATE_ZIP = re.compile(
-    rf"(?:(?<![A-Za-z])|(?<=[a-z]))(?:{_US_STATES}),?\s*\d{{5}}(?:-\d{{4}})?(?!\d)"
-)
+_US_STATE_ZIP = re.compile(rf"(?:(?<![A-Za-z])|(?<=[a-z])){_US_STATE_ZIP_BODY}")
+
+# The same searches, fast: a look-behind first in a pattern keeps the regex engine from
+# skipping ahead to the pattern's first characters, so these bodies leave it out and
+# ``_found_after`` checks the character before instead; each alternative is searched on its
+# own, for the same reason. The named words are matched in a lower-cased text, which is
+# exactly what IGNORECASE does for them unless the text holds one of ``_CASE_TRAPS`` (checked
+# against every Unicode character in tests/test_values.py).
+_ASCII_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_CASE_TRAPS = ("\u0130", "\u0131", "\u017f")  # İ ı ſ: IGNORECASE reads them as i, i, s
+_NAMED_LOWER: dict[str, tuple[re.Pattern[str], ...]] = {
+    code: tuple(re.compile(_words_body(alternative.lower())) for alternative in alternatives)
+    for code, alternatives in _NAMED_WORDS.items()
+}
+_PLACED_BODIES: dict[str, tuple[re.Pattern[str], ...]] = {
+    code: tuple(re.compile(_words_body(alternative)) for alternative in alternatives)
+    for code, alternatives in _PLACED_WORDS.items()
+}
+_US_STATE_ZIP_FAST = re.compile(_US_STATE_ZIP_BODY)
+
+
+def _found_after(body: re.Pattern[str], text: str, not_before: str) -> bool:
+    """``body`` is found in ``text`` where the character before it is none of ``not_before``."""
+    position = 0
+    while (match := body.search(text, position)) is not None:
+        start = match.start()
+        if start == 0 or text[start - 1] not in not_before:
+            return True
+        position = start + 1
+    return False
+
+
+def _words_found(bodies: dict[str, tuple[re.Pattern[str], ...]], text: str) -> set[str]:
+    return {
+        code
+        for code, alternatives in bodies.items()
+        if any(_found_after(body, text, _ASCII_LETTERS) for body in alternatives)
+    }
 
 
 def _codes_matching(patterns: dict[str, re.Pattern[str]], text: str) -> set[str]:
     return {code for code, pattern in patterns.items() if pattern.search(text)}
+
+
+def _named_codes(text: str) -> set[str]:
+    """The codes whose ``_NAMED`` words the text prints."""
+    if not text.isascii() and any(trap in text for trap in _CASE_TRAPS):
+        return _codes_matching(_NAMED, text)
+    return _words_found(_NAMED_LOWER, text.lower())
+
+
+def _placed_codes(text: str) -> set[str]:
+    """The codes whose country the text's addresses name (``_PLACED``, ``_US_STATE_ZIP``)."""
+    placed = _words_found(_PLACED_BODIES, text)
+    if _found_after(_US_STATE_ZIP_FAST, text, _ASCII_LETTERS[:26]):  # (?<![A-Z])
+        placed.add("USD")
+    return placed
 
 
 def sign_meanings(document_text: str) -> dict[str, str]:
@@ -351,11 +472,9 @@ def sign_meanings(document_text: str) -> dict[str, str]:
     or, naming none, shows a US address ("Seattle, WA 98109") and no other dollar country.
     Anything less sure leaves the sign without a meaning: the currency stays empty.
     """
-    codes = set(re.findall(r"(?<![A-Za-z])[A-Z]{3}(?![A-Za-z])", document_text)) & CURRENCY_CODES
-    named = codes | _codes_matching(_NAMED, document_text)
-    placed = _codes_matching(_PLACED, document_text)
-    if _US_STATE_ZIP.search(document_text):
-        placed.add("USD")
+    codes = set(_CAPITAL_CODE.findall(document_text)) & CURRENCY_CODES
+    named = codes | _named_codes(document_text)
+    placed = _placed_codes(document_text)
     meanings: dict[str, str] = {}
     for sign, candidates in AMBIGUOUS_SIGNS.items():
         for evidence in (named, placed):

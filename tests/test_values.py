@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -9,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from schemas import values
 from schemas.base import canonical
 from schemas.values import (
     amount,
@@ -205,3 +207,109 @@ def test_an_ambiguous_sign_names_a_currency_only_where_the_document_says_which()
 )
 def test_sign_meanings_come_from_the_document(document: str, expected: dict[str, str]) -> None:
     assert sign_meanings(document) == expected
+
+
+# The parsers take shortcuts for speed; each must give exactly what the plain way gives.
+
+_PLAIN_AMOUNT_PATTERN = re.compile(
+    r"(?<![\d.,])[-−(]?\s*[1-9]\d{0,2}(?:[ .,'\u202f\u00a0]\d{3})+(?:[.,]\d{1,2})?(?![\d])"
+    r"|(?<![\d.,])[-−(]?\s*\d+(?:[.,]\d{1,4})?(?![\d])"
+)
+_AMOUNT_CHARS = "0123456789012345678901234567890123456789.,'- /()−$€%\u00a0\u202f\u2003\t\n٣²a"
+
+
+def _found(pattern: re.Pattern[str], text: str) -> list[tuple[int, int, str]]:
+    """Matches as the readers use them: leading spaces stripped."""
+    spans = []
+    for match in pattern.finditer(text):
+        raw = match.group(0)
+        spans.append((match.end() - len(raw.lstrip()), match.end(), raw.lstrip()))
+    return spans
+
+
+@given(st.text(alphabet=_AMOUNT_CHARS, max_size=24))
+def test_the_amount_pattern_finds_what_the_plain_one_does(text: str) -> None:
+    assert _found(values._AMOUNT, text) == _found(_PLAIN_AMOUNT_PATTERN, text)
+
+
+@given(
+    st.from_regex(
+        r"[0-9]{1,7}(?:[.,][0-9]{1,3})?|[0-9]{1,3}(?:[.,][0-9]{3}){1,3}[.,][0-9]{2}", fullmatch=True
+    )
+)
+def test_plain_amounts_read_as_the_full_parser_reads_them(text: str) -> None:
+    # a leading space takes the full path; the result must be the same Decimal, digit for digit
+    assert str(amount(text)) == str(amount(" " + text))
+
+
+@given(st.text(alphabet="0123456789./- aJanMarchMärzdeer,st", max_size=24))
+def test_date_patterns_never_match_where_their_quick_test_fails(text: str) -> None:
+    quick = {
+        values._ISO: values._FOUR_DIGITS,
+        values._NUMERIC: values._DIGIT_SEPARATOR_DIGIT,
+        values._DAY_MONTH_NAME: values._FOUR_DIGITS,
+        values._MONTH_NAME_DAY: values._FOUR_DIGITS,
+        values._DAY_MON_ABBR: values._DIGIT_SPACE_LETTER,
+    }
+    for pattern, test in quick.items():
+        if pattern.search(text):
+            assert test.search(text) and values._ANY_DATE.search(text)
+
+
+def _cased(char: str) -> bool:
+    return char.lower() != char or char.upper() != char
+
+
+def test_lower_casing_is_ignorecase_for_the_currency_words_but_for_the_case_traps() -> None:
+    """Checked over every character that has a case (the others match only themselves)."""
+    word_chars = {
+        char for words in values._NAMED_WORDS.values() for word in words for char in word.lower()
+    }
+    patterns = [(char, re.compile(re.escape(char), re.IGNORECASE)) for char in word_chars]
+    letter = re.compile("[A-Za-z]", re.IGNORECASE)
+    traps = set()
+    for code in range(0x110000):
+        char = chr(code)
+        if not _cased(char):
+            continue
+        lower = char.lower()
+        exact = (
+            len(lower) == 1
+            and bool(letter.match(char)) == (lower in values._ASCII_LETTERS)
+            and all(bool(pattern.match(char)) == (lower == word) for word, pattern in patterns)
+        )
+        if not exact:
+            traps.add(char)
+    assert traps == set(values._CASE_TRAPS)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Total: 12.50 US$ · Seattle, WA 98109",
+        "Betrag in CANADIAN DOLLARS, Montréal QC H2X 1Y4",
+        "ſingapore dollars S$ 5",  # a case trap: read the plain way
+        "İcelandic krónur 500 kr",
+        "Yen ¥ 1200, 日本",
+        "mexican peso MX$ 3",
+        "FremontCA94538 $ 12",
+        "XCA94538 $ 12",
+        "causa $ 12 usa",
+    ],
+)
+def test_sign_meanings_agree_with_the_plain_patterns(text: str) -> None:
+    named = {code for code, pattern in values._NAMED.items() if pattern.search(text)}
+    placed = {code for code, pattern in values._PLACED.items() if pattern.search(text)}
+    if values._US_STATE_ZIP.search(text):
+        placed.add("USD")
+    assert values._named_codes(text) == named
+    assert values._placed_codes(text) == placed
+
+
+def test_equal_decimals_have_one_canonical_text_whatever_came_first() -> None:
+    for first, second in [("1.50", "1.5"), ("1E+1", "10.00"), ("-0.00", "0")]:
+        a, b = Decimal(first), Decimal(second)
+        assert canonical(a, "money") == canonical(b, "money")
+        assert canonical(b, "number") == canonical(a, "number")
+    assert canonical(Decimal("1.50"), "money") == "1.50"
+    assert canonical(Decimal("1.50"), "number") == "1.5"

@@ -75,45 +75,28 @@ def labelled_values(
     """
     read = reader_for(spec, reading)
     found: list[Found] = []
-    for page_lines in reading.lines:
-        for line in page_lines:
-            hits = reading.hits_in(line)
-            for position, hit in enumerate(hits):
-                if spec.path not in hit.fields or not is_announcing(line, hit):
-                    continue
-                following = hits[position + 1] if position + 1 < len(hits) else None
-                rank = reading.labels.rank(spec.path, hit)
-                same = _same_line(line, hit, following, read, spec)
-                if same is not None:
-                    value, quote, end = same
-                    found.append(
-                        Found(
-                            spec.path,
-                            value,
-                            line.page,
-                            quote,
-                            _order(spec, rank, 0, line),
-                            line,
-                            end,
-                        )
-                    )
-                    continue
-                if (line.page, line.index) in blocked:
-                    continue
-                below = _below(reading, line, hit, following, read, spec, blocked)
-                if below is not None:
-                    value, quote, under = below
-                    found.append(
-                        Found(
-                            spec.path,
-                            value,
-                            line.page,
-                            quote,
-                            _order(spec, rank, 1, under),
-                            under,
-                            -1,
-                        )
-                    )
+    for line, position in reading.labelled.get(spec.path, ()):  # labels naming the field
+        hits = reading.hits_in(line)
+        hit = hits[position]
+        if not is_announcing(line, hit):
+            continue
+        following = hits[position + 1] if position + 1 < len(hits) else None
+        rank = reading.labels.rank(spec.path, hit)
+        same = _same_line(line, hit, following, read, spec)
+        if same is not None:
+            value, quote, end = same
+            found.append(
+                Found(spec.path, value, line.page, quote, _order(spec, rank, 0, line), line, end)
+            )
+            continue
+        if (line.page, line.index) in blocked:
+            continue
+        below = _below(reading, line, hit, following, read, spec, blocked)
+        if below is not None:
+            value, quote, under = below
+            found.append(
+                Found(spec.path, value, line.page, quote, _order(spec, rank, 1, under), under, -1)
+            )
     found.sort(key=lambda candidate: candidate.order)
     return found
 

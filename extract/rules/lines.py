@@ -8,14 +8,49 @@ Cells split a line where a gap is wider than a space: two columns printed side b
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property
+from itertools import accumulate
+from operator import attrgetter
+from typing import Any, Generic, TypeVar, overload
 
 from extract.pdf import Page, Word
-from schemas.values import squeezed
+from schemas.values import squeezed, squeezed_quote
 
 LINE_TOLERANCE = 3.0  # pdfplumber's default y_tolerance
 CELL_GAP = 0.42  # a gap wider than this many word heights separates two cells
+
+T = TypeVar("T")
+_TEXT = attrgetter("text")
+_TOP = attrgetter("top")
+_BOTTOM = attrgetter("bottom")
+_X0 = attrgetter("x0")
+
+
+class cached_property(Generic[T]):  # named as the functools one it stands for
+    """``functools.cached_property`` without the lock Python 3.11 takes on every first access:
+    a document's lines are many, and each is read by one thread."""
+
+    def __init__(self, compute: Callable[[Any], T]) -> None:
+        self.compute = compute
+        self.name = compute.__name__
+        self.__doc__ = compute.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, instance: None, owner: type | None = None) -> cached_property[T]: ...
+
+    @overload
+    def __get__(self, instance: object, owner: type | None = None) -> T: ...
+
+    def __get__(self, instance: object, owner: type | None = None) -> T | cached_property[T]:
+        if instance is None:
+            return self
+        value = self.compute(instance)
+        instance.__dict__[self.name] = value
+        return value
 
 
 @dataclass(frozen=True)
@@ -27,26 +62,29 @@ class Line:
     @cached_property
     def starts(self) -> tuple[int, ...]:
         """The character offset of each word in ``text``."""
-        offsets: list[int] = []
-        position = 0
-        for word in self.words:
-            offsets.append(position)
-            position += len(word.text) + 1
-        return tuple(offsets)
+        if not self.words:
+            return ()
+        return tuple(accumulate([len(text) + 1 for text in self._texts[:-1]], initial=0))
 
     @cached_property
     def text(self) -> str:
-        return " ".join(word.text for word in self.words)
+        return " ".join(self._texts)
 
-    @property
+    @cached_property
+    def _texts(self) -> list[str]:
+        return list(map(_TEXT, self.words))
+
+    @cached_property
     def top(self) -> float:
-        return min(word.top for word in self.words)
+        top: float = min(map(_TOP, self.words))
+        return top
 
-    @property
+    @cached_property
     def bottom(self) -> float:
-        return max(word.bottom for word in self.words)
+        bottom: float = max(map(_BOTTOM, self.words))
+        return bottom
 
-    @property
+    @cached_property
     def height(self) -> float:
         return max(1.0, self.bottom - self.top)
 
@@ -64,13 +102,19 @@ class Line:
     @cached_property
     def cell_starts(self) -> frozenset[int]:
         """Indexes of the words that open a cell: the first word, and any after a wide gap."""
-        opening = {0}
-        for index in range(1, len(self.words)):
-            before, word = self.words[index - 1], self.words[index]
+        return frozenset(self._openings)
+
+    @cached_property
+    def _openings(self) -> tuple[int, ...]:
+        """``cell_starts`` in order."""
+        opening = [0]
+        words = self.words
+        for index in range(1, len(words)):
+            before, word = words[index - 1], words[index]
             height = min(before.bottom - before.top, word.bottom - word.top)
             if word.x0 - before.x1 > CELL_GAP * max(height, 1.0):
-                opening.add(index)
-        return frozenset(opening)
+                opening.append(index)
+        return tuple(opening)
 
     def cell_end(self, word_index: int) -> int:
         """The index after the last word of the cell that holds ``word_index``."""
@@ -81,16 +125,24 @@ class Line:
 
     def cells(self) -> list[tuple[int, int]]:
         """(first word, end) of each cell, left to right."""
-        opening = sorted(self.cell_starts)
-        return list(zip(opening, [*opening[1:], len(self.words)], strict=True))
+        return list(self._cells)
+
+    @cached_property
+    def _cells(self) -> tuple[tuple[int, int], ...]:
+        opening = self._openings
+        return tuple(zip(opening, [*opening[1:], len(self.words)], strict=True))
 
     def joined(self, first: int, end: int) -> str:
-        return " ".join(word.text for word in self.words[first:end])
+        """The text of words ``first`` to ``end`` (exclusive): a slice of ``text``."""
+        first, end, _ = slice(first, end).indices(len(self.words))
+        if first >= end:
+            return ""
+        return self.text[self.starts[first] : self.starts[end - 1] + len(self.words[end - 1].text)]
 
 
 def page_lines(page: Page) -> list[Line]:
     """The page's words grouped into lines, top to bottom, each sorted left to right."""
-    words = sorted(page.words, key=lambda word: word.top)
+    words = sorted(page.words, key=_TOP)
     groups: list[list[Word]] = []
     last_top: float | None = None
     for word in words:
@@ -99,7 +151,7 @@ def page_lines(page: Page) -> list[Line]:
         groups[-1].append(word)
         last_top = word.top
     return [
-        Line(page.number, index, tuple(sorted(group, key=lambda word: word.x0)))
+        Line(page.number, index, tuple(sorted(group, key=_X0)))
         for index, group in enumerate(groups)
     ]
 
@@ -112,5 +164,5 @@ class PageText:
         self.squeezed = squeezed(page.text)
 
     def holds(self, quote: str) -> bool:
-        needle = squeezed(quote)
+        needle = squeezed_quote(quote)
         return bool(needle) and needle in self.squeezed

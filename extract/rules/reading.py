@@ -25,6 +25,8 @@ class Reading:
     lines: list[list[Line]] = field(default_factory=list)  # per page, top to bottom
     texts: list[PageText] = field(default_factory=list)
     hits: dict[tuple[int, int], list[LabelHit]] = field(default_factory=dict)
+    # field path -> (line, hit position) of each label naming it, in reading order
+    labelled: dict[str, list[tuple[Line, int]]] = field(default_factory=dict)
     day_first: bool = True
     signs: dict[str, str] = field(default_factory=dict)  # what "$", "¥", "kr" mean here
 
@@ -48,6 +50,9 @@ def reading_of(document: ParsedDocument, labels: LabelIndex) -> Reading:
             found = labels.hits(line)
             if found:
                 reading.hits[(line.page, line.index)] = found
+                for position, hit in enumerate(found):
+                    for path in hit.fields:
+                        reading.labelled.setdefault(path, []).append((line, position))
     reading.day_first = day_first(document)
     reading.signs = sign_meanings("\n".join(page.text for page in document.pages))
     return reading

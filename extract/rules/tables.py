@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from extract.rules.labels import LabelIndex, is_announcing
@@ -41,8 +43,10 @@ class Column:
 
 
 def _header_columns(line: Line, index: LabelIndex, specs: list[FieldSpec]) -> list[Column] | None:
-    by_path = {spec.path: spec for spec in specs}
     hits = index.hits(line)
+    if not hits:
+        return None
+    by_path = {spec.path: spec for spec in specs}
     best: dict[str, tuple[int, int]] = {}  # path -> (rank, hit position)
     for position, hit in enumerate(hits):
         for path in hit.fields:
@@ -67,24 +71,38 @@ def _header_columns(line: Line, index: LabelIndex, specs: list[FieldSpec]) -> li
 
 
 def _column_of(columns: list[Column], x0: float, x1: float) -> Column:
-    """The column a cell falls in: the one it overlaps most, else the nearest."""
-
-    def overlap(column: Column) -> float:
-        return min(x1, column.x1) - max(x0, column.x0)
-
-    best = max(columns, key=overlap)
-    if overlap(best) > 0:
+    """The column a cell falls in: the one it overlaps most, else the nearest (the first of
+    equals, as ``max`` and ``min`` pick; spelled out, as this runs for every cell)."""
+    best: Column | None = None
+    most = 0.0
+    for column in columns:
+        right = column.x1 if column.x1 < x1 else x1
+        left = column.x0 if column.x0 > x0 else x0
+        if best is None or right - left > most:
+            best, most = column, right - left
+    if best is None:
+        raise ValueError("no columns")
+    if most > 0:
         return best
-    return min(columns, key=lambda c: max(c.x0 - x1, x0 - c.x1))
+    nearest = best
+    least = 0.0
+    for number, column in enumerate(columns):
+        after, before = column.x0 - x1, x0 - column.x1
+        distance = before if before > after else after
+        if number == 0 or distance < least:
+            nearest, least = column, distance
+    return nearest
 
 
 def _cells(line: Line) -> list[tuple[float, float, str]]:
     """The line's cells, a lone currency sign joined to the amount after it."""
     cells: list[tuple[float, float, str]] = []
     pending: tuple[float, str] | None = None
+    words, starts, line_text = line.words, line.starts, line.text
     for first, end in line.cells():
-        text = line.joined(first, end)
-        x0, x1 = line.words[first].x0, line.words[end - 1].x1
+        last = words[end - 1]
+        text = line_text[starts[first] : starts[end - 1] + len(last.text)]  # line.joined
+        x0, x1 = words[first].x0, last.x1
         if pending is not None:
             x0, text = pending[0], f"{pending[1]} {text}"
             pending = None
@@ -95,34 +113,60 @@ def _cells(line: Line) -> list[tuple[float, float, str]]:
     return cells
 
 
-def _is_money_cell(text: str, day_first: bool) -> bool:
+@lru_cache(maxsize=1024)
+def _money_cell(text: str, day_first: bool) -> Decimal | None:
+    """The amount a money cell holds (one amount, a currency beside it at most), else None.
+
+    Cached: a row's money cells are tested, then read.
+    """
     found = money_spans(text, day_first)
     if len(found) != 1:
-        return False
+        return None
     rest = (text[: found[0].start] + text[found[0].end :]).strip(" €$£¥₹")
-    return rest.upper() in ("", "EUR", "USD", "GBP", "CHF", "RS", "RS.", "INR")
+    if rest.upper() in ("", "EUR", "USD", "GBP", "CHF", "RS", "RS.", "INR"):
+        value: Decimal = found[0].value
+        return value
+    return None
 
 
-def _row(line: Line, columns: list[Column], specs: list[FieldSpec], day_first: bool) -> Row | None:
+@dataclass(frozen=True)
+class _ListSpecs:
+    """A list's fields as ``_row`` reads them, sorted out once per document."""
+
+    fields: list[tuple[FieldSpec, str]]  # every field with its name, in schema order
+    money: list[str]  # paths of the money fields
+    wording: list[str]  # paths of the text and code fields
+
+
+def _list_specs(specs: list[FieldSpec]) -> _ListSpecs:
+    return _ListSpecs(
+        fields=[(spec, spec.name) for spec in specs],
+        money=[spec.path for spec in specs if spec.kind == "money"],
+        wording=[spec.path for spec in specs if spec.kind in ("text", "code")],
+    )
+
+
+def _row(line: Line, columns: list[Column], specs: _ListSpecs, day_first: bool) -> Row | None:
     texts: dict[str, list[str]] = {}
     for x0, x1, text in _cells(line):
-        column = _column_of(columns, x0, x1)
-        if column.spec is not None:
-            texts.setdefault(column.spec.path, []).append(text)
-    money = [s for s in specs if s.kind == "money" and s.path in texts]
-    if not any(_is_money_cell(" ".join(texts[s.path]), day_first) for s in money):
+        spec = _column_of(columns, x0, x1).spec
+        if spec is not None:
+            texts.setdefault(spec.path, []).append(text)
+    joined = {path: " ".join(parts) for path, parts in texts.items()}
+    if not any(
+        path in joined and _money_cell(joined[path], day_first) is not None for path in specs.money
+    ):
         return None
-    wording = [s for s in specs if s.kind in ("text", "code")]
-    if wording and not any(
-        any(ch.isalpha() for ch in " ".join(texts.get(s.path, []))) for s in wording
+    if specs.wording and not any(
+        any(ch.isalpha() for ch in joined.get(path, "")) for path in specs.wording
     ):
         return None
     row: Row = {}
-    for spec in specs:
-        cell = " ".join(texts.get(spec.path, [])).strip()
+    for spec, name in specs.fields:
+        cell = joined.get(spec.path, "").strip()
         value = _cell_value(spec, cell, day_first)
         if value is not None:
-            row[spec.name] = {"value": value, "page": line.page, "quote": line.text}
+            row[name] = {"value": value, "page": line.page, "quote": line.text}
     return row
 
 
@@ -130,7 +174,7 @@ def _cell_value(spec: FieldSpec, cell: str, day_first: bool) -> Any:
     if not cell:
         return None
     if spec.kind == "money":
-        return money_spans(cell, day_first)[-1].value if _is_money_cell(cell, day_first) else None
+        return _money_cell(cell, day_first)  # money_spans(cell)[-1].value of a money cell
     if spec.kind == "number":
         got = number_at(cell)
         return got.value if got is not None and got.start == 0 else None
@@ -154,6 +198,7 @@ def list_rows(
 ) -> ListRows:
     """Rows under every header line, page by page, until the totals block."""
     found = ListRows([], set())
+    row_specs = _list_specs(specs)
     for lines in reading.lines:
         columns: list[Column] | None = None
         label_lines = 0
@@ -179,7 +224,7 @@ def list_rows(
                 if label_lines >= STOP_AFTER_LABEL_LINES:
                     columns = None
                 continue
-            row = _row(line, columns, specs, reading.day_first)
+            row = _row(line, columns, row_specs, reading.day_first)
             if row is not None and reading.holds(line.page, line.text):
                 found.rows.append(row)
                 found.lines.add((line.page, line.index))

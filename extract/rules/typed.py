@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from schemas.values import CURRENCY_CODES, amount_spans, currency_code, date_spans
 
@@ -21,10 +20,13 @@ _CURRENCY_WORDS = re.compile(
     re.IGNORECASE,
 )
 _TRAILING = ",;:)]}"
+_LETTERS_AT_END = re.compile(r"[A-Za-z]*$")
+_LETTERS = re.compile(r"[A-Za-z]*")
+_DECIMALS_AT_END = re.compile(r"[.,]\d{1,2}$")
+_AMOUNT_TOKEN = re.compile(r"[-+]?[\d.,' ]*[.,]\d{2}")
 
 
-@dataclass(frozen=True)
-class Read:
+class Read(NamedTuple):  # a tuple: made for every amount of every cell
     value: Any
     start: int  # offsets in the text that was read
     end: int
@@ -35,15 +37,13 @@ def _token_has_only_amount(text: str, start: int, end: int) -> bool:
     if (
         start > 0
         and text[start - 1].isalnum()
-        and not _is_currency_word(re.search(r"[A-Za-z]*$", text[:start]))
+        and not _is_currency_word(_LETTERS_AT_END.search(text[:start]))
     ):
         return False
     if text[end : end + 1] == "%" or text[end : end + 2] == " %":
         return False
     return not (
-        end < len(text)
-        and text[end].isalnum()
-        and not _is_currency_word(re.match(r"[A-Za-z]*", text[end:]))
+        end < len(text) and text[end].isalnum() and not _is_currency_word(_LETTERS.match(text, end))
     )
 
 
@@ -55,9 +55,12 @@ def _is_currency_word(match: re.Match[str] | None) -> bool:
 @lru_cache(maxsize=8192)
 def money_spans(text: str, day_first: bool = True) -> tuple[Read, ...]:
     """Amounts in a text that are money: not part of a date, a percentage or an identifier."""
+    amounts = amount_spans(text, all_readings=False)
+    if not amounts:
+        return ()
     dates = [(start, end) for _, start, end in date_spans(text, day_first)]
     found: list[Read] = []
-    for number, start, end in amount_spans(text, all_readings=False):
+    for number, start, end in amounts:
         if any(start < d_end and d_start < end for d_start, d_end in dates):
             continue
         if not _token_has_only_amount(text, start, end):
@@ -77,14 +80,15 @@ def money_after(text: str, day_first: bool) -> Read | None:
 
 def _looks_like_id(text: str, read: Read) -> bool:
     raw = text[read.start : read.end]
-    if re.search(r"[.,]\d{1,2}$", raw) or sum(ch.isdigit() for ch in raw) < 7:
+    if _DECIMALS_AT_END.search(raw) or sum(ch.isdigit() for ch in raw) < 7:
         return False
     near = text[max(0, read.start - 4) : read.end + 4]
     return currency_code(near) is None
 
 
+@lru_cache(maxsize=1024)
 def number_at(text: str) -> Read | None:
-    """A count such as a quantity: the first number of the text."""
+    """A count such as a quantity: the first number of the text (cached: quantities repeat)."""
     found = [
         Read(number, start, end)
         for number, start, end in amount_spans(text, all_readings=False)
@@ -122,10 +126,13 @@ def code_after(text: str) -> Read | None:
 def _is_identifier(token: str) -> bool:
     if not (2 <= len(token) <= 40) or not any(ch.isdigit() for ch in token):
         return False
-    if token.endswith("%") or (date_spans(token) and date_spans(token)[0][2] == len(token)):
+    if token.endswith("%"):
+        return False
+    dates = date_spans(token)
+    if dates and dates[0][2] == len(token):
         return False
     # "1.234,50" or "12.00" is an amount, not a number that names a document
-    return not re.fullmatch(r"[-+]?[\d.,' ]*[.,]\d{2}", token)
+    return not _AMOUNT_TOKEN.fullmatch(token)
 
 
 def currency_after(text: str, signs: Mapping[str, str]) -> Read | None:
