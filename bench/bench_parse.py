@@ -106,6 +106,16 @@ def our_stage(paths: list[Path]) -> tuple[int, float, int]:
     return pages, time.perf_counter() - started, cpu_count()
 
 
+class _Skipped:
+    """What write_run returns when the bench skips the workbook step."""
+
+    def as_json(self) -> dict[str, Any]:
+        return {}
+
+
+SKIPPED = _Skipped()
+
+
 def child_run(folder: Path, workbook: Path, with_workbook: bool) -> None:
     """One `extract run --backend rules` in this fresh process; prints its figures as JSON."""
     import extract.run as run
@@ -125,15 +135,22 @@ def child_run(folder: Path, workbook: Path, with_workbook: bool) -> None:
         written["peak_before_mb"] = vm_peak_mb()
         finish_run(store, run_id)
 
-    def timed_write(*args: Any, **kwargs: Any) -> None:
+    def timed_write(*args: Any, **kwargs: Any) -> Any:
         started = time.perf_counter()
-        if with_workbook:
-            write_run(*args, **kwargs)
+        saved = write_run(*args, **kwargs) if with_workbook else SKIPPED
         written["seconds"] = time.perf_counter() - started
+        return saved
+
+    record_save = run.Store.record_workbook_save
+
+    def recorded(store: Any, path: Path, saved: dict[str, Any]) -> None:
+        if saved:  # empty: the workbook step was skipped
+            record_save(store, path, saved)
 
     run.write_run = timed_write  # type: ignore[assignment]
     run.check_contract = timed_check  # type: ignore[assignment]
     run.Store.finish_run = finished  # type: ignore[method-assign]
+    run.Store.record_workbook_save = recorded  # type: ignore[method-assign]
     started = time.perf_counter()
     summary = run.execute(run.RunOptions(folder=folder, workbook=workbook, backend="rules"))
     total = time.perf_counter() - started

@@ -123,6 +123,14 @@ class RunSummary:
 Extracted = tuple[DocumentOutcome, Extraction | None]  # the extraction None when it failed
 
 
+class LeftInWorker(BaseModel):
+    """Stands for a schema instance that stayed in the parse worker: the run needs only its
+    checked values, and unpickling a model of hundreds of values costs more than making it."""
+
+
+LEFT_IN_WORKER = LeftInWorker()
+
+
 def new_run_id() -> str:
     return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(2)
 
@@ -203,6 +211,13 @@ class Pipeline:
             or not self.store.has_extraction(cache_key(document, self.schema, self.backend))
         ):
             self.parser.prefetch(document)
+
+    def extracted_in_worker(self, parsed: ParsedDocument) -> Extracted:
+        """``extracted``, in a parse worker: what goes back to the run without the model."""
+        outcome, extraction = self.extracted(parsed)
+        if extraction is None:
+            return outcome, None
+        return outcome, replace(extraction, result=LEFT_IN_WORKER)
 
     def extracted(self, parsed: ParsedDocument) -> Extracted:
         """A parsed document through the backend and the checks; no store, no side effects,
@@ -367,7 +382,7 @@ def execute(
                 parse_timeout=options.parse_timeout,
                 force=options.force,
             )
-        then = pipeline.extracted if FORKS and runs_locally(pipeline.backend) else None
+        then = pipeline.extracted_in_worker if FORKS and runs_locally(pipeline.backend) else None
         pipeline.parser = ParseStage(store, then, timeout_s=options.parse_timeout)
         queued = None if runs_locally(pipeline.backend) else pipeline.prefetch
         for outcome in outcomes_in_order(documents, pipeline.outcome, options.concurrency, queued):
