@@ -3,7 +3,8 @@
 The text layer is read with pdfium (tens of times faster than pdfminer) and laid out the way
 pdfplumber lays it out: characters clustered into lines by their top, sorted left to right,
 split into words at spaces and gaps, lines joined top to bottom. Tables come from
-pdfplumber's own table finder, run only on pages that have ruling lines.
+pdfplumber's table-finding steps redone on pdfium's geometry (extract.tables), only on
+pages that have ruling lines.
 
 A bad file never raises out of here: it comes back as a ParsedDocument whose status says
 what is wrong (corrupt, encrypted, empty, not a PDF, no text layer) with a readable error.
