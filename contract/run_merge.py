@@ -92,7 +92,7 @@ class RunMerge:
         self._folder = tempfile.TemporaryDirectory(prefix="pdf-extract-merge-")
         self.db = sqlite3.connect(Path(self._folder.name) / "merge.db")
         self.db.executescript(
-            "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -16384;"
+            "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -4096;"
             + SCHEMA
         )
         self.touched: dict[int, Row] = {}  # by position in the sheet
