@@ -343,6 +343,8 @@ class ParseStage(Generic[T]):
         self.store = store
         self.timeout_s = timeout_s
         work = _ParseWork(then)
+        if FORKS:  # imported once here, the forked workers have it: their first parse is quick
+            import numpy  # noqa: F401
         self._pool: WorkerPool[Task, Parsed[T]] = WorkerPool(
             work, workers or cpu_count(), timeout_s
         )
