@@ -38,6 +38,7 @@ from extract.store import Store
 PARSER = "pdfium-2"  # the parse cache key beside the sha256: bump it when pages come out different
 DEFAULT_TIMEOUT_S = 60.0
 FORKS = "fork" in multiprocessing.get_all_start_methods()  # else ``then`` must be picklable
+PARENT_CHECK_S = 1.0  # how often an idle worker checks that its run is still alive
 TASKS_PER_WORKER = 500  # a worker is replaced after this many documents, so leaks cannot pile up
 
 T = TypeVar("T")
@@ -151,8 +152,14 @@ def parsed_in_worker(then: Callable[[ParsedDocument], T] | None, task: Task) -> 
 
 
 def _serve(connection: Connection, work: Callable[[Any], Any]) -> None:
-    """A worker's loop: one task in, one ("ok" | "error", payload) out, until told to stop."""
+    """A worker's loop: one task in, one ("ok" | "error", payload) out, until told to stop,
+    or until the run is gone (killed: forked siblings hold its pipe ends, so no EOF comes)."""
+    parent = os.getppid()
     while True:
+        if not connection.poll(PARENT_CHECK_S):
+            if os.getppid() != parent:
+                return
+            continue
         try:
             task = connection.recv()
         except EOFError:
@@ -343,7 +350,9 @@ class ParseStage(Generic[T]):
         self.store = store
         self.timeout_s = timeout_s
         work = _ParseWork(then)
-        if FORKS:  # imported once here, the forked workers have it: their first parse is quick
+        # a remote backend's requests wait on the first parses: numpy imported once here is
+        # inherited by the forked workers (a local backend's workers import it in parallel)
+        if FORKS and then is None:
             import numpy  # noqa: F401
         self._pool: WorkerPool[Task, Parsed[T]] = WorkerPool(
             work, workers or cpu_count(), timeout_s

@@ -72,6 +72,20 @@ def contents(workbook: Path) -> dict[str, list[tuple[object, ...]]]:
     return tables
 
 
+def child_pids(pid: int) -> list[int]:
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(found) for found in children.read_text().split()] if children.exists() else []
+
+
+def alive(pid: int) -> bool:
+    """Running, not exited (an orphan's zombie may wait a while for its new parent)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "State:\tZ" not in status
+
+
 def test_a_killed_run_resumes_and_ends_like_an_unbroken_one(
     fake: FakeAnthropic, tmp_path: Path
 ) -> None:
@@ -92,9 +106,15 @@ def test_a_killed_run_resumes_and_ends_like_an_unbroken_one(
             assert process.poll() is None, "the run ended before it could be killed"
             assert time.monotonic() < deadline
             time.sleep(0.05)
+        workers = child_pids(process.pid)
     finally:
         os.kill(process.pid, signal.SIGKILL)
         process.wait()
+    assert workers or not Path("/proc").exists(), "the run had no parse workers"
+    deadline = time.monotonic() + 10
+    while any(alive(pid) for pid in workers):  # they must not outlive the killed run
+        assert time.monotonic() < deadline, "parse workers outlived the killed run"
+        time.sleep(0.1)
     finished = cached_doc_ids(workbook)
     assert 3 <= len(finished) < DOCS
 
