@@ -35,6 +35,7 @@ PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 MAX_ROWS = 1_048_576
 EPOCH = datetime(1899, 12, 30)
+FLUSH_CHARS = 1 << 20  # long text held before a sheet's rows are written out
 SPOOL_BYTES = 8 << 20  # a sheet's XML above this goes to a temp file, not memory
 COPY_BYTES = 1 << 20
 MEMO_TEXT, MEMO_SIZE = 100, 50_000  # texts up to this long have their XML remembered
@@ -132,11 +133,12 @@ def _add_row(
     letters: list[str],
     wrapped: bool,
     texts: dict[str, str],
-) -> None:
+) -> int:
     """Add one <row> to ``parts`` (nothing for a row without a cell): :func:`_cell` for
     each value, with the common types (exact str, int, float, Decimal, bool) done here,
-    and each short text's XML remembered in ``texts`` (doc ids, files, fields repeat)."""
-    start = len(parts)
+    and each short text's XML remembered in ``texts`` (doc ids, files, fields repeat).
+    Returns the characters of its long texts, so the caller can flush in time."""
+    start, long = len(parts), 0
     add, remembered = parts.append, texts.get
     add(f'<row r="{row}">')
     for letter, value in zip(letters, values, strict=False):
@@ -149,6 +151,8 @@ def _add_row(
                     if len(texts) >= MEMO_SIZE:
                         texts.clear()
                     texts[value] = tail
+                else:
+                    long += len(tail)
             if tail:
                 add(f'<c r="{letter}{row}{tail}')
         elif value is None:
@@ -169,6 +173,7 @@ def _add_row(
         parts.pop()
     else:
         add("</row>")
+    return long
 
 
 def _header_cell(ref: str, name: str, wrapped: bool) -> str:
@@ -241,16 +246,18 @@ def _write_sheet(out: IO[bytes], sheet: SheetOut, selected: bool) -> int:
             chunk.append(f'<row r="1">{cells}</row>')
             rows = 1
         texts: dict[str, str] = {}
+        held = 0  # characters of long texts in ``chunk``: a sheet of long cells flushes sooner
         for values in sheet.rows:
             rows += 1
             if len(values) > len(letters):
                 letters += [column_letter(i) for i in range(len(letters) + 1, len(values) + 1)]
             if len(values) > width:
                 width = len(values)
-            _add_row(chunk, str(rows), values, letters, wrapped, texts)
-            if len(chunk) >= 20_000:
+            held += _add_row(chunk, str(rows), values, letters, wrapped, texts)
+            if len(chunk) >= 20_000 or held > FLUSH_CHARS:
                 body.write("".join(chunk).encode("utf-8"))
                 chunk.clear()
+                held = 0
         body.write("".join(chunk).encode("utf-8"))
         out.write(_sheet_top(sheet, rows, width, selected).encode("utf-8"))
         out.write(b"<sheetData>")
