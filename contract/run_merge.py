@@ -90,7 +90,8 @@ class RunMerge:
 
     def __init__(self) -> None:
         self._folder = tempfile.TemporaryDirectory(prefix="pdf-extract-merge-")
-        self.db = sqlite3.connect(Path(self._folder.name) / "merge.db")
+        self._path = Path(self._folder.name) / "merge.db"
+        self.db = sqlite3.connect(self._path)
         self.db.executescript(
             "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -4096;"
             + SCHEMA
@@ -153,6 +154,7 @@ class RunMerge:
             " last_source = excluded.last_source",
             self._value_rows(extractions),
         )
+        self.db.commit()  # seen by final()'s own connection
 
     def _value_rows(self, values: Iterable[Row]) -> Iterator[tuple[Any, ...]]:
         for seq, row in enumerate(values):
@@ -214,14 +216,19 @@ class RunMerge:
             key = key_of(row)
             if key[0] and key[1]:
                 overrides[key] = _final(key, None, row.get("value"), Source.CLIENT)
-        cursor = self.db.execute(
-            "SELECT doc_id, field, item, last_value, last_file, last_source FROM new ORDER BY seq"
-        )
-        for doc_id, name, item, value, file, source in cursor:
-            key = (doc_id, name, None if item == NO_ITEM else item)
-            override = overrides.pop(key, None)
-            row = override or _final(key, _loaded(file), _loaded(value), source)
-            yield self._filed(row)
+        db = sqlite3.connect(self._path)  # its own: this may run in a forked process
+        try:
+            cursor = db.execute(
+                "SELECT doc_id, field, item, last_value, last_file, last_source FROM new"
+                " ORDER BY seq"
+            )
+            for doc_id, name, item, value, file, source in cursor:
+                key = (doc_id, name, None if item == NO_ITEM else item)
+                override = overrides.pop(key, None)
+                row = override or _final(key, _loaded(file), _loaded(value), source)
+                yield self._filed(row)
+        finally:
+            db.close()
         for row in overrides.values():
             yield self._filed(row)
 

@@ -116,6 +116,7 @@ def write_run(
         contract.streamed[EXTRACTIONS.name] = replaced_rows(
             contract, EXTRACTIONS, extraction_rows(passes())
         )
+        contract.apart.add(FINAL.name)  # read on a connection of its own: may be forked
         if callable(values):  # the pass is unread yet: a forked process may start it
             contract.apart.add(EXTRACTIONS.name)
         final = typed_final(merge.final(corrections), merge.kinds)

@@ -410,6 +410,10 @@ def _finish_apart(book: zipfile.ZipFile, apart: _Apart, sheet: SheetOut) -> None
         apart.part.unlink(missing_ok=True)
 
 
+def _written_apart(sheet: SheetOut) -> bool:
+    return sheet.apart and FORKS and not sheet.copied
+
+
 def write_xlsx(path: Path, sheets: list[SheetOut], copy_from: Path | None = None) -> None:
     """Write the sheets, in order, as one .xlsx file at ``path`` (the caller makes it atomic).
 
@@ -417,7 +421,11 @@ def write_xlsx(path: Path, sheets: list[SheetOut], copy_from: Path | None = None
     the same sheets in the same places (see contract.reuse)."""
     entries: list[str] = []
     relations: list[str] = []
+    placed: list[tuple[int, SheetOut, int | None]] = []  # (sheet number, sheet, table number)
     tables = 0
+    for number, sheet in enumerate(sheets, start=1):
+        tables += sheet.header is not None
+        placed.append((number, sheet, tables if sheet.header is not None else None))
     with (
         zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as book,
         zipfile.ZipFile(copy_from) if copy_from else nullcontext() as source,
@@ -428,13 +436,13 @@ def write_xlsx(path: Path, sheets: list[SheetOut], copy_from: Path | None = None
             f'{HEAD}<Relationships xmlns="{PKG_REL}"><Relationship Id="rId1"'
             f' Type="{OFFICE_REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
         )
-        aparts: list[tuple[_Apart, SheetOut]] = []
-        for number, sheet in enumerate(sheets, start=1):
-            tables += sheet.header is not None
-            table = tables if sheet.header is not None else None
-            if sheet.apart and FORKS and not sheet.copied:
-                aparts.append((_start_apart(path, number, sheet, table), sheet))
-            else:
+        aparts = [  # started first, so that they run while this process writes the rest
+            (_start_apart(path, number, sheet, table), sheet)
+            for number, sheet, table in placed
+            if _written_apart(sheet)
+        ]
+        for number, sheet, table in placed:
+            if not _written_apart(sheet):
                 _put_sheet(book, source, number, sheet, table)
             state = "" if sheet.state == "visible" else f' state="{sheet.state}"'
             entries.append(
