@@ -38,7 +38,8 @@ class SavedWorkbook:
 
     size: int
     sha256: str
-    content: str  # the run's values (see Store.run_content) and the code that wrote them
+    content: str  # the run's values (see Store.run_content)
+    writer: str  # the code that wrote them (writer_version)
     sheets: tuple[SavedSheet, ...]
     reusable: bool  # False when a person added columns to a sheet a run rewrites
 
@@ -81,7 +82,8 @@ def saved_workbook(
     return SavedWorkbook(
         size=path.stat().st_size,
         sha256=file_sha256(path),
-        content=f"{content}:{writer_version()}" if content else "",
+        content=content,
+        writer=writer_version(),
         sheets=tuple(SavedSheet(s.name, s.state, s.header) for s in sheets),
         reusable=reusable,
     )
@@ -91,7 +93,7 @@ def unchanged_since(path: Path, saved: SavedWorkbook | None, content: str) -> bo
     """The file is the one ``saved`` describes, and the run's values are the ones it holds."""
     if saved is None or not (saved.reusable and content):
         return False
-    if saved.content != f"{content}:{writer_version()}":
+    if (saved.content, saved.writer) != (content, writer_version()):
         return False
     exists, _, size = file_stamp(path)
     return exists and size == saved.size and file_sha256(path) == saved.sha256
@@ -110,4 +112,4 @@ def save_reusing(
     ]
     loaded = file_stamp(path)
     save_atomically(path, lambda temp: write_xlsx(temp, sheets, copy_from=path), loaded)
-    return saved_workbook(path, sheets, saved.content.rpartition(":")[0], reusable=True)
+    return saved_workbook(path, sheets, saved.content, reusable=True)

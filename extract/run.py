@@ -284,8 +284,13 @@ def _verified(parsed: ParsedDocument, result: BaseModel, source: str) -> Documen
         pages=len(parsed.pages),
         source=source,
         values=rows,
-        found=sum(row["value"] is not None for row in rows),
+        found=found_in(rows),
     )
+
+
+def found_in(values: list[dict[str, Any]]) -> int:
+    """How many of a document's values are not empty: the run's "fields found"."""
+    return sum(value["value"] is not None for value in values)
 
 
 def _from_cache(document: Document, cached: dict[str, Any]) -> DocumentOutcome:
@@ -304,7 +309,7 @@ def _from_cache(document: Document, cached: dict[str, Any]) -> DocumentOutcome:
         values=[{**value, "doc_id": document.doc_id} for value in values],
         made_by=cached.get("run_id") or "",
         values_digest=cached["result"].get("values_digest", ""),
-        found=cached["result"].get("found", sum(value["value"] is not None for value in values)),
+        found=cached["result"].get("found", found_in(values)),
     )
 
 

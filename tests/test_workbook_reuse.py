@@ -114,7 +114,7 @@ def test_other_values_or_other_code_take_the_full_merge(warm: tuple[Path, Path, 
     assert unchanged_since(workbook, record, content)
     assert not unchanged_since(workbook, record, content[::-1])
     assert record is not None
-    other_code = SavedWorkbook(**{**record.as_json(), "content": content + ":other"})
+    other_code = SavedWorkbook(**{**record.as_json(), "writer": "other"})
     assert not unchanged_since(workbook, SavedWorkbook.from_json(other_code.as_json()), content)
     assert SavedWorkbook.from_json({"size": 1}) is None  # a record from another version
 
