@@ -26,6 +26,7 @@ from contract.workbook import WorkbookRefused, check_contract, refuse_if_open
 from extract.backends import Backend, BackendOptions, backend_named
 from extract.backends.base import Extraction, SentRequest
 from extract.batch import OnProgress, batch_answers
+from extract.confidence import value_confidence
 from extract.documents import Document, folder_documents, split_of, unique_documents
 from extract.embedded import embedded_extraction
 from extract.errors import ExtractError, WorkbookError
@@ -239,7 +240,7 @@ class Pipeline:
         except Exception as error:  # a backend bug must not stop the run; the message says which
             message = f"{type(error).__name__}: {error}"
             return _failed(document, Status.FAILED, message, len(parsed.pages)), None
-        return _verified(parsed, extraction.result, extraction.source), extraction
+        return _verified(parsed, extraction), extraction
 
 
 def runs_locally(backend: Backend) -> bool:
@@ -258,7 +259,8 @@ def _failed(document: Document, status: str, error: str, pages: int = 0) -> Docu
     )
 
 
-def _verified(parsed: ParsedDocument, result: BaseModel, source: str) -> DocumentOutcome:
+def _verified(parsed: ParsedDocument, extraction: Extraction) -> DocumentOutcome:
+    result, source, scores = extraction.result, extraction.source, extraction.scores
     values = field_values(result)
     warnings = arithmetic_warnings(type(result), values)
     rows = [
@@ -272,6 +274,8 @@ def _verified(parsed: ParsedDocument, result: BaseModel, source: str) -> Documen
             "grounded": None if checked.grounded is None else int(checked.grounded),
             "kind": checked.value.kind,
             "source": source,
+            "confidence": value_confidence(checked, scores.get(checked.value.key)),
+            "box": None,
         }
         for checked in grounded_values(parsed, values)
     ]

@@ -122,7 +122,20 @@ def _m005_batch_answers(db: sqlite3.Connection) -> None:
 
 
 # a document's values as stored in a value set: one list per value, in this order
-VALUE_COLUMNS = ("field", "item", "value", "page", "quote", "grounded", "kind", "source")
+VALUE_COLUMNS = (
+    "field",
+    "item",
+    "value",
+    "page",
+    "quote",
+    "grounded",
+    "kind",
+    "source",
+    "confidence",  # in [0, 1]: how sure the checks are of the value (extract.confidence)
+    "box",  # [x0, top, x1, bottom] in PDF points of the quote on its page, or None
+)
+# value sets kept before a column existed read it as None
+_PADDING = (None,) * len(VALUE_COLUMNS)
 
 
 def value_set(values: Sequence[dict[str, Any]]) -> tuple[str, str]:
@@ -138,6 +151,8 @@ def value_set(values: Sequence[dict[str, Any]]) -> tuple[str, str]:
             value.get("grounded"),
             value.get("kind"),
             value.get("source"),
+            value.get("confidence"),
+            value.get("box"),
         ]
         for value in values
     ]
@@ -418,7 +433,7 @@ class Store:
         )
         for doc_id, file, made_by, text in documents:
             for row in json.loads(text):
-                value = dict(zip(VALUE_COLUMNS, row, strict=True))
+                value = dict(zip(VALUE_COLUMNS, (*row, *_PADDING[len(row) :]), strict=True))
                 yield {"run_id": made_by, "doc_id": doc_id, **value, "file": file}
 
     def run_content(self, run_id: str) -> str:

@@ -29,6 +29,8 @@ VALUES: list[dict[str, Any]] = [
         "grounded": 1,
         "kind": "money",
         "source": "model",
+        "confidence": 0.97,
+        "box": [72.0, 700.5, 140.25, 712.0],
     },
     {
         "doc_id": "abc123abc123",
@@ -40,6 +42,8 @@ VALUES: list[dict[str, Any]] = [
         "grounded": None,
         "kind": "money",
         "source": "model",
+        "confidence": None,
+        "box": None,
     },
 ]
 
@@ -82,7 +86,8 @@ def test_a_store_from_before_value_sets_keeps_every_value(tmp_path: Path) -> Non
     )
     db.close()
     store = Store(path)
-    assert store.run_values("old") == expected("old")
+    older = [{**value, "confidence": None, "box": None} for value in expected("old")]
+    assert store.run_values("old") == older  # kept before confidence and box existed
     assert "run_values" not in {
         row[0] for row in store.db.execute("SELECT name FROM sqlite_master")
     }

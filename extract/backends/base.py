@@ -40,6 +40,9 @@ class Extraction:
     model: str
     source: str = "model"  # contract.sheets.Source: model or embedded_xml
     usage: Usage = field(default_factory=Usage)
+    # the backend's own evidence score in [0, 1] per value key (field, item); the rules
+    # backend gives one, an LLM's self-assessment is never taken (see extract.confidence)
+    scores: dict[tuple[str, int | None], float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
