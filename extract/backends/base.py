@@ -43,6 +43,8 @@ class Extraction:
     # the backend's own evidence score in [0, 1] per value key (field, item); the rules
     # backend gives one, an LLM's self-assessment is never taken (see extract.confidence)
     scores: dict[tuple[str, int | None], float] = field(default_factory=dict)
+    # answers the schema's validation refused before this one (each sent back with its error)
+    validation_retries: int = 0
 
 
 @dataclass(frozen=True)
