@@ -105,9 +105,7 @@ def run_set(name: str, folder: Path, truth_folder: Path, fields: Iterable[str]) 
         for checked in grounded_values(parsed, field_values(extraction.result)):
             value = checked.value
             key = (document.doc_id, value.field, value.item)
-            outcome.confidence[key] = value_confidence(
-                checked, extraction.scores.get(value.key)
-            )
+            outcome.confidence[key] = value_confidence(checked, extraction.scores.get(value.key))
             rows.append(
                 {
                     "doc_id": document.doc_id,

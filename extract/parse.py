@@ -35,7 +35,7 @@ from extract.layout import make_word
 from extract.pdf import Page, ParsedDocument, outcome_of, parsed_document
 from extract.store import Store
 
-PARSER = "pdfium-2"  # the parse cache key beside the sha256: bump it when pages come out different
+PARSER = "pdfium-3"  # the parse cache key beside the sha256: bump it when pages come out different
 DEFAULT_TIMEOUT_S = 60.0
 FORKS = "fork" in multiprocessing.get_all_start_methods()  # else ``then`` must be picklable
 PARENT_CHECK_S = 1.0  # how often an idle worker checks that its run is still alive
