@@ -384,7 +384,7 @@ _NAMED_WORDS: dict[str, tuple[str, ...]] = {
 _PLACED_WORDS: dict[str, tuple[str, ...]] = {
     "USD": ("United States", r"U\.S\.A", "USA"),
     "CAD": ("Canada", rf"(?:{_CA_PROVINCES}),? [A-Z]\d[A-Z] ?\d[A-Z]\d"),
-    "AUD": ("Australia",),
+    "AUD": ("Australia", r"(?:NSW|VIC|QLD|TAS|ACT|WA|SA|NT),? \d{4}(?!\d)", "BSB"),
     "NZD": ("New Zealand",),
     "SGD": ("Singapore",),
     "HKD": ("Hong Kong",),

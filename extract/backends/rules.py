@@ -12,6 +12,7 @@ import hashlib
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +21,16 @@ from pydantic import BaseModel
 from extract.backends.base import BackendOptions, Extraction
 from extract.embedded import embedded_extraction
 from extract.pdf import ParsedDocument
+from extract.rules.amounts import amounts_printed, money_candidates
+from extract.rules.cues import CueIndex
 from extract.rules.currency import document_currency
-from extract.rules.fields import Found, labelled_values
+from extract.rules.evidence import WRITE_AT, Candidate, Choice, pooled
+from extract.rules.fields import labelled_values
 from extract.rules.labels import LabelIndex
 from extract.rules.parties import addressee, letterhead
 from extract.rules.reading import Reading, reading_of
 from extract.rules.tables import StopLabels, list_rows
+from extract.rules.totals import SumRule, resolved_totals
 from extract.rules.typed import date_after
 from schemas.base import FieldSpec, field_specs
 
@@ -54,12 +59,14 @@ def sources_digest(paths: Iterable[Path]) -> str:
 
 @dataclass(frozen=True)
 class SchemaRules:
-    """What the rules need of a schema, worked out once: its fields and compiled labels."""
+    """What the rules need of a schema, worked out once: its fields, labels, cues and sums."""
 
     scalar: list[FieldSpec]
     lists: dict[str, tuple[list[FieldSpec], LabelIndex]]
     labels: LabelIndex
+    cues: CueIndex
     stops: StopLabels
+    sum_rules: tuple[SumRule, ...]
 
 
 def schema_rules(schema: type[BaseModel]) -> SchemaRules:
@@ -73,18 +80,20 @@ def schema_rules(schema: type[BaseModel]) -> SchemaRules:
         scalar=scalar,
         lists={name: (group, LabelIndex(group)) for name, group in grouped.items()},
         labels=LabelIndex(scalar),
+        cues=CueIndex(scalar),
         stops=StopLabels(
             totals={spec.path for spec in scalar if spec.kind == "money"},
             final={spec.path for spec in scalar if spec.extra.get("ends_list")},
         ),
+        sum_rules=tuple(getattr(schema, "sum_rules", ())),
     )
 
 
 class RulesBackend:
     name = "rules"
-    model = "rules-v2"
+    model = "rules-v3"
     # changes with the rules' code, so `extract run` never serves answers of older rules
-    prompt_version = f"2-{sources_digest(RULES_SOURCES)}"
+    prompt_version = f"3-{sources_digest(RULES_SOURCES)}"
     reads_scans = False
     local = True  # CPU-bound, no network: the run extracts in the parse worker processes
 
@@ -104,64 +113,133 @@ class RulesBackend:
         if embedded is not None:
             return embedded
         rules = self._schema_rules(schema)
-        reading = reading_of(document, rules.labels)
-        data = document_values(reading, rules)
-        return Extraction(schema.model_validate(data), self.name, self.model)
+        reading = reading_of(document, rules.labels, rules.cues)
+        data, scores = document_values(reading, rules)
+        return Extraction(schema.model_validate(data), self.name, self.model, scores=scores)
 
 
-def _cited(found: Found) -> Cited:
+def _cited(found: Candidate) -> Cited:
     return {"value": found.value, "page": found.page, "quote": found.quote}
 
 
-def document_values(reading: Reading, rules: SchemaRules) -> dict[str, Any]:
-    """The schema's values as pydantic input: {field: {value, page, quote}, list: [rows]}."""
+LINE_ITEMS_ADD_UP = 0.9  # a row's values, when the rows add up to a chosen total
+LINE_ITEMS = 0.7  # a row's values otherwise
+
+
+def document_values(
+    reading: Reading, rules: SchemaRules
+) -> tuple[dict[str, Any], dict[tuple[str, int | None], float]]:
+    """The schema's values as pydantic input ({field: {value, page, quote}, list: [rows]}),
+    and the confidence of each value written."""
     data: dict[str, Any] = {}
+    scores: dict[tuple[str, int | None], float] = {}
     blocked: set[tuple[int, int]] = set()
+    line_sums: dict[str, Decimal] = {}
     for list_field, (item_specs, index) in rules.lists.items():
         found_rows = list_rows(reading, item_specs, index, rules.stops)
         blocked |= found_rows.lines
         if found_rows.rows:
             data[list_field] = found_rows.rows
-    chosen: dict[str, Found] = {}
+            for spec in item_specs:
+                if spec.kind == "money":
+                    values = [
+                        row[spec.name]["value"] for row in found_rows.rows if spec.name in row
+                    ]
+                    line_sums[spec.path] = sum(values, Decimal(0))
+    chosen: dict[str, Choice] = {}
+    money = {spec.path for spec in rules.scalar if spec.kind == "money"}
+    amounts = [
+        found
+        for found in money_candidates(reading, money, blocked)
+        if reading.holds(found.page, found.quote)
+    ]
+    printed = amounts_printed(reading, blocked)
+    chosen.update(resolved_totals(amounts, rules.sum_rules, printed, line_sums))
     for spec in rules.scalar:
-        if spec.extra.get("role") == "currency":
+        if spec.kind == "money" or spec.extra.get("role") in ("currency", "party"):
             continue
-        for found in labelled_values(reading, spec, blocked):
-            if reading.holds(found.page, found.quote):
-                chosen[spec.path] = found
-                break
+        found = [
+            candidate
+            for candidate in labelled_values(reading, spec, blocked)
+            if reading.holds(candidate.page, candidate.quote)
+        ]
+        found += _after_field(reading, spec, chosen)
+        choices = pooled(found)
+        if choices:
+            chosen[spec.path] = choices[0]
     for spec in rules.scalar:
-        if spec.path not in chosen:
-            fallback = _fallback(reading, spec, chosen)
-            if fallback is not None:
-                chosen[spec.path] = fallback
+        if spec.extra.get("role") == "party":
+            party = _party(reading, spec, chosen, blocked)
+            if party is not None:
+                chosen[spec.path] = party
     for spec in rules.scalar:
         if spec.extra.get("role") == "currency":
-            currency = document_currency(reading, spec, chosen, blocked)
+            totals = sorted(
+                (chosen[path] for path in money if path in chosen),
+                key=lambda choice: -choice.confidence,
+            )
+            currency = document_currency(reading, spec, totals, blocked)
             if currency is not None:
                 chosen[spec.path] = currency
-    data.update({path: _cited(found) for path, found in chosen.items()})
-    return data
+    for path, choice in chosen.items():
+        if choice.confidence >= WRITE_AT:
+            data[path] = _cited(choice.candidate)
+            scores[(path, None)] = choice.confidence
+    for list_field, (item_specs, _) in rules.lists.items():
+        rows = data.get(list_field) or []
+        adds_up = any(
+            path in data and abs(data[path]["value"] - total) <= Decimal("0.01")
+            for total in line_sums.values()
+            for path in money
+        )
+        for item, row in enumerate(rows, start=1):
+            for spec in item_specs:
+                if spec.name in row:
+                    scores[(spec.path, item)] = LINE_ITEMS_ADD_UP if adds_up else LINE_ITEMS
+    return data, scores
 
 
-def _fallback(reading: Reading, spec: FieldSpec, chosen: dict[str, Found]) -> Found | None:
-    """Values found without their own label: letterhead, address window, a date after a number."""
+def _party(
+    reading: Reading, spec: FieldSpec, chosen: dict[str, Choice], blocked: set[tuple[int, int]]
+) -> Choice | None:
+    found = [
+        candidate
+        for candidate in labelled_values(reading, spec, blocked)
+        if reading.holds(candidate.page, candidate.quote)
+    ]
     where = spec.extra.get("where")
     if where == "letterhead":
-        return letterhead(reading, spec.path)
+        head = letterhead(reading, spec.path)
+        if head is not None:
+            found.append(head)
     issuer_field = spec.extra.get("issuer_field")
     if where == "window" and isinstance(issuer_field, str) and issuer_field in chosen:
-        return addressee(reading, spec.path, str(chosen[issuer_field].value))
+        window = addressee(reading, spec.path, str(chosen[issuer_field].candidate.value))
+        if window is not None:
+            found.append(window)
+    choices = pooled(found)
+    return choices[0] if choices else None
+
+
+def _after_field(reading: Reading, spec: FieldSpec, chosen: dict[str, Choice]) -> list[Candidate]:
+    """A date printed right after another field's value: "Facture n° F-118 du 05/11/2024"."""
     after = spec.extra.get("after_field")
-    if spec.kind == "date" and isinstance(after, str) and after in chosen:
-        anchor = chosen[after]
+    if spec.kind != "date" or not isinstance(after, str) or after not in chosen:
+        return []
+    found = []
+    for anchor in chosen[after].support:
         if anchor.end < 0:
-            return None
+            continue
         rest = anchor.line.text[anchor.end :]
         got = date_after(rest, reading.day_first)
         if got is None:
-            return None
-        start = anchor.end - len(anchor.quote)
+            continue
+        start = anchor.line.text.find(anchor.quote)
+        if start < 0:
+            continue
         quote = anchor.line.text[start : anchor.end + got.end].strip()
-        return Found(spec.path, got.value, anchor.page, quote, (0,), anchor.line, -1)
-    return None
+        strength = min(anchor.strength, 0.85)
+        found.append(
+            Candidate(spec.path, got.value, anchor.page, quote, anchor.line, strength, "after")
+        )
+    return found

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from extract.rules.fields import Found
+from extract.rules.evidence import Candidate
 from extract.rules.lines import Line
 from extract.rules.reading import Reading
 from extract.rules.typed import is_name
@@ -75,7 +75,7 @@ def _cell_before_labels(reading: Reading, line: Line, first: int, end: int) -> s
     return text
 
 
-def letterhead(reading: Reading, path: str) -> Found | None:
+def letterhead(reading: Reading, path: str) -> Candidate | None:
     """The first name at the top of page 1, above the first labelled line."""
     if not reading.lines or not reading.document.pages:
         return None
@@ -88,11 +88,11 @@ def letterhead(reading: Reading, path: str) -> Found | None:
             return None  # the labelled block begins: no letterhead above it
         name = name_in(text)
         if name is not None and reading.holds(line.page, text):
-            return Found(path, name, line.page, text.strip(), (0,), line, -1)
+            return Candidate(path, name, line.page, text.strip(), line, 0.7, "letterhead")
     return None
 
 
-def addressee(reading: Reading, path: str, issuer: str) -> Found | None:
+def addressee(reading: Reading, path: str, issuer: str) -> Candidate | None:
     """The name under the window's return line, which repeats the issuer's name."""
     if not reading.lines or not issuer:
         return None
@@ -112,6 +112,6 @@ def addressee(reading: Reading, path: str, issuer: str) -> Found | None:
         cell = _cell_before_labels(reading, below, b_first, b_end)
         name = name_in(cell)
         if name is not None and reading.holds(below.page, cell):
-            return Found(path, name, below.page, cell.strip(), (0,), below, -1)
+            return Candidate(path, name, below.page, cell.strip(), below, 0.7, "window")
         return None
     return None

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from extract.pdf import ParsedDocument
+from extract.rules.cues import CueIndex
 from extract.rules.labels import LabelHit, LabelIndex
 from extract.rules.lines import Line, PageText, page_lines
 from schemas.values import sign_meanings
@@ -22,6 +23,7 @@ _US_ADDRESS = re.compile(r"\b[A-Z]{2} \d{5}(?:-\d{4})?\b")
 class Reading:
     document: ParsedDocument
     labels: LabelIndex
+    cues: CueIndex
     lines: list[list[Line]] = field(default_factory=list)  # per page, top to bottom
     texts: list[PageText] = field(default_factory=list)
     hits: dict[tuple[int, int], list[LabelHit]] = field(default_factory=dict)
@@ -40,8 +42,8 @@ class Reading:
         return 1 <= page <= len(self.texts) and self.texts[page - 1].holds(quote)
 
 
-def reading_of(document: ParsedDocument, labels: LabelIndex) -> Reading:
-    reading = Reading(document, labels)
+def reading_of(document: ParsedDocument, labels: LabelIndex, cues: CueIndex) -> Reading:
+    reading = Reading(document, labels, cues)
     for page in document.pages:
         lines = page_lines(page)
         reading.lines.append(lines)

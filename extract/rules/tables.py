@@ -205,6 +205,8 @@ def list_rows(
         last_bottom = 0.0
         for line in lines:
             header = _header_columns(line, index, specs)
+            if header is not None and money_spans(line.text, reading.day_first):
+                header = None  # "Montant Total HT 1.245,30€": labels with a value are no header
             if header is not None:
                 columns, label_lines, last_bottom = header, 0, line.bottom
                 found.lines.add((line.page, line.index))
@@ -219,7 +221,7 @@ def list_rows(
             if any(set(hit.fields) & stops.final for hit in hits):
                 columns = None
                 continue
-            if hits and hits[0].start == 0 and set(hits[0].fields) & stops.totals:
+            if any(set(hit.fields) & stops.totals for hit in hits):  # a totals-block line
                 label_lines += 1
                 if label_lines >= STOP_AFTER_LABEL_LINES:
                     columns = None

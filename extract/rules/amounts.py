@@ -1,0 +1,340 @@
+"""Amount candidates: every amount printed outside the line items, named by its phrase.
+
+An amount's phrase is the text of its cell before it, or of the cell before that when the
+amount stands alone ("Subtotal | $1,763.58"). A row of several amounts under a header row
+("Netto EUR | MwSt. EUR | Brutto EUR") is read by columns: each amount's phrase is the row's
+label with the header above it. A label alone in its cell names the amount below it. What
+is not money is left out: a percentage, a date, an identifier, an amount inside an aside
+("(19% of €121.50)"), the halves of a number the text layer broke ("59 50"), and a bare
+whole number where the document prints its money with cents ("HST (page 2)").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from decimal import Decimal
+
+from extract.rules.evidence import BELOW, Candidate
+from extract.rules.lines import Line
+from extract.rules.phrases import Segment, namings, phrase_hits
+from extract.rules.reading import Reading
+from extract.rules.typed import Read, money_spans
+from schemas.values import CURRENCY_CODES, currency_code
+
+HEADER_LINES = 4  # how far above a row of amounts its header row may be
+BELOW_LINES = 3
+_BRACKETED = re.compile(r"\([^)]*\)")
+_CURRENCY_NEAR = re.compile(r"[€$£¥₹]|(?<![A-Za-z])(?:[A-Z]{3}|Rs\.?)(?![A-Za-z])")
+_WORD = re.compile(r"[^\W\d_]{2,}")
+_GROUPED = re.compile(r"\d{1,3}(?:[,.' \u202f\u00a0]\d{3})+")
+_BASE_WORDS = frozenset(["on", "of", "auf", "sur", "von", "de", "su", "op", "over", "x"])
+
+
+def _has_currency(text: str) -> bool:
+    for match in _CURRENCY_NEAR.finditer(text):
+        token = match.group(0).rstrip(".")
+        if len(token) != 3 or token in CURRENCY_CODES:
+            return True
+    return False
+
+
+def _words_of(text: str) -> list[str]:
+    """The words of a phrase, currency codes and signs ("EUR", "Rs", "kr") left out."""
+    return [
+        word
+        for word in _WORD.findall(text)
+        if word.upper() not in CURRENCY_CODES and currency_code(word) is None
+    ]
+
+
+def cents_style(reading: Reading) -> bool:
+    """Whether the document prints its money with cents: then a bare "2" is no amount."""
+    with_cents = whole = 0
+    for line in reading.all_lines():
+        for read in money_spans(line.text, reading.day_first):
+            raw = line.text[read.start : read.end]
+            if re.search(r"[.,]\d{2}$", raw):
+                with_cents += 1
+            else:
+                whole += 1
+    return with_cents >= whole
+
+
+def money_reads(line: Line, day_first: bool, cents: bool) -> list[Read]:
+    """The line's amounts that are money (see the module's docstring)."""
+    text = line.text
+    found = list(money_spans(text, day_first))
+    if not found:
+        return []
+    asides = [
+        match.span()
+        for match in _BRACKETED.finditer(text)
+        if _WORD.search(match[0]) or "%" in match[0]
+    ]
+    kept = []
+    for read in found:
+        raw = text[read.start : read.end].lstrip("-−( ")
+        if any(a <= read.start < b for a, b in asides):
+            continue
+        if len(raw) == 2 and raw.isdigit() and re.search(r"\d $", text[: read.start]):
+            if kept and kept[-1].end == read.start - 1:
+                kept.pop()  # "Ä59 50": an amount the text layer broke in two, both halves
+            continue
+        near = text[max(0, read.start - 4) : read.end + 4]
+        if re.search(r"[.,]\d{1,4}$", raw) is None:
+            grouped = _GROUPED.fullmatch(raw) is not None
+            if not grouped and sum(ch.isdigit() for ch in raw) >= 7 and not _has_currency(near):
+                continue  # an identifier: "VAT/TIN: 29670869006"
+            if cents and not _has_currency(near):
+                continue  # "HST (page 2)", "Total Pcs.: 12" where money has cents
+        kept.append(read)
+    if len(kept) >= 2 and len({read.value for read in kept}) == 1:
+        return kept[:1]  # the same amount in two columns ("1.085,40 € 1.085,40 €")
+    return kept
+
+
+def _cell_of(line: Line, word: int) -> tuple[int, int]:
+    for first, end in line.cells():
+        if first <= word < end:
+            return first, end
+    return 0, len(line.words)
+
+
+def _own_phrase(line: Line, read: Read, previous_end: int) -> Segment:
+    """The text before the amount in its cell, or the cell before when it stands alone."""
+    word = line.word_index(read.start)
+    first, _ = _cell_of(line, word)
+    start = line.starts[first]
+    for _ in range(4):  # "TOTAL | $ | 567.50": a lone sign is no phrase
+        if first == 0 or start <= previous_end:
+            break
+        opened = line.text[:start].count("(") > line.text[:start].count(")")
+        outside = _BRACKETED.sub(" ", line.text[start : read.start])
+        if _words_of(outside) and not opened:
+            break  # "Nettobetrag | (zzgl. | MwSt.) 376,37": the phrase starts before the aside
+        first, _ = _cell_of(line, first - 1)
+        start = line.starts[first]
+    return Segment(line, max(start, previous_end), read.start)
+
+
+def _span_x(line: Line, read: Read) -> tuple[float, float]:
+    first = line.word_index(read.start)
+    last = line.word_index(max(read.start, read.end - 1))
+    return line.words[first].x0, line.words[last].x1
+
+
+def _header_above(
+    reading: Reading, line: Line, cents: bool, blocked: Collection[tuple[int, int]]
+) -> Line | None:
+    """The header row over a row of amounts: the nearest line above with no amount."""
+    lines = reading.lines[line.page - 1]
+    for above in reversed(lines[max(0, line.index - HEADER_LINES) : line.index]):
+        if line.top - above.bottom > 2 * HEADER_LINES * line.height:
+            return None
+        if money_reads(above, reading.day_first, cents):
+            continue
+        if len(above.cells()) >= 2 and _words_of(above.text):
+            return above
+    return None
+
+
+def _column_segment(header: Line, left: float, x0: float, x1: float) -> Segment | None:
+    """The header cell over an amount (the one it overlaps most), with the cells before it
+    that start right of ``left`` (the amount before, or the row's label): a monospaced
+    print puts every header word in a cell of its own ("Netto | EUR")."""
+    cells = header.cells()
+    best: tuple[float, int] | None = None
+    for number, (first, end) in enumerate(cells):
+        overlap = min(header.words[end - 1].x1, x1) - max(header.words[first].x0, x0)
+        if overlap > 0 and (best is None or overlap > best[0]):
+            best = (overlap, number)
+    if best is None:
+        return None
+    number = best[1]
+    while number > 0 and header.words[cells[number - 1][0]].x0 > left:
+        number -= 1
+    start = header.starts[cells[number][0]]
+    last = cells[best[1]][1] - 1
+    return Segment(header, start, header.starts[last] + len(header.words[last].text))
+
+
+def money_candidates(
+    reading: Reading, paths: Collection[str], blocked: Collection[tuple[int, int]]
+) -> list[Candidate]:
+    """Every amount outside the line items that a phrase names as one of ``paths``."""
+    cents = cents_style(reading)
+    found: list[Candidate] = []
+    for line in reading.all_lines():
+        if (line.page, line.index) in blocked:
+            continue
+        reads = money_reads(line, reading.day_first, cents)
+        if not reads:
+            found += _below(reading, line, paths, blocked, cents)
+            continue
+        own: list[Segment] = []
+        previous_end = 0
+        for read in reads:
+            own.append(_own_phrase(line, read, previous_end))
+            previous_end = read.end
+        empty = [not _words_of(segment.text) for segment in own]
+        if len(reads) >= 2 and any(empty):
+            found += _row_by_columns(reading, line, reads, paths, blocked, cents, own, empty)
+            continue
+        for read, segment in zip(reads, own, strict=True):
+            quote = line.text[segment.start : read.end].strip()
+            for naming in namings(reading, [segment], paths):
+                found.append(
+                    Candidate(
+                        naming.path,
+                        read.value,
+                        line.page,
+                        quote,
+                        line,
+                        naming.strength,
+                        "weak" if naming.weak else "label",
+                        read.end,
+                    )
+                )
+    return found
+
+
+def _row_by_columns(
+    reading: Reading,
+    line: Line,
+    reads: list[Read],
+    paths: Collection[str],
+    blocked: Collection[tuple[int, int]],
+    cents: bool,
+    own: list[Segment],
+    empty: list[bool],
+) -> list[Candidate]:
+    """Several amounts in a row: each named by its column header and the row's label, or an
+    amount after a base ("Tax 15% on $112.90 $16.94") named by the label before the base."""
+    found = []
+    header = _header_above(reading, line, cents, blocked)
+    row_label = Segment(line, 0, reads[0].start)
+    quote_end = max(read.end for read in reads)
+    if (
+        _words_of(row_label.text)
+        and not namings(reading, [row_label], paths)
+        and not any(set(hit.fields) & set(paths) for hit in phrase_hits(reading, [row_label]))
+    ):
+        return []  # "Parcels 97.98 97.98" under "Subtotal | GST | Total": a summary table's row
+    if header is not None:
+        label_words = [word for word in line.words if word.x1 <= _span_x(line, reads[0])[0]]
+        left = label_words[-1].x1 if label_words else float("-inf")
+        for read in reads:
+            x0, x1 = _span_x(line, read)
+            column = _column_segment(header, left, x0, x1)
+            left = x1
+            if column is None:
+                continue
+            segments = [row_label, column] if _words_of(row_label.text) else [column]
+            for naming in namings(reading, segments, paths):
+                found.append(
+                    Candidate(
+                        naming.path,
+                        read.value,
+                        line.page,
+                        line.text[:quote_end].strip(),
+                        line,
+                        naming.strength,
+                        "column",
+                        read.end,
+                    )
+                )
+        return found
+    for number in range(1, len(reads)):
+        before = own[number - 1]
+        words = before.text.split()
+        if not empty[number] or empty[number - 1] or not words:
+            continue
+        if words[-1].casefold().strip(":$€£") not in _BASE_WORDS and not re.search(
+            r"(?:on|auf|sur|of)[$€£]?$", words[-1].casefold()
+        ):
+            continue
+        read = reads[number]
+        base = Segment(line, before.start, before.end)
+        for naming in namings(reading, [base], paths):
+            found.append(
+                Candidate(
+                    naming.path,
+                    read.value,
+                    line.page,
+                    line.text[before.start : read.end].strip(),
+                    line,
+                    naming.strength,
+                    "label",
+                    read.end,
+                )
+            )
+    return found
+
+
+def _below(
+    reading: Reading,
+    line: Line,
+    paths: Collection[str],
+    blocked: Collection[tuple[int, int]],
+    cents: bool,
+) -> list[Candidate]:
+    """Labels alone in their cells, each naming the amount right under it."""
+    if not reading.hits_in(line):
+        return []
+    found = []
+    lines = reading.lines[line.page - 1]
+    for first, end in line.cells():
+        start = line.starts[first]
+        segment = Segment(line, start, start + len(line.joined(first, end)))
+        named = namings(reading, [segment], paths)
+        if not named:
+            continue
+        left, right = line.words[first].x0, line.words[end - 1].x1
+        for under in lines[line.index + 1 : line.index + 1 + BELOW_LINES]:
+            if under.top - line.bottom > BELOW_LINES * line.height:
+                break
+            if (under.page, under.index) in blocked:
+                break
+            if _words_of(under.text):
+                break  # "Parcels 97.98" under a header "Subtotal": a table's row, not a value
+            reads = [
+                read
+                for read in money_reads(under, reading.day_first, cents)
+                if min(right, _span_x(under, read)[1]) - max(left, _span_x(under, read)[0]) > 0
+            ]
+            if not reads:
+                if any(
+                    min(right, w.x1) - max(left, w.x0) > 0 for w in under.words
+                ) and reading.hits_in(under):
+                    break  # another label in the column
+                continue
+            read = reads[0]
+            cell_first, _ = _cell_of(under, under.word_index(read.start))
+            quote = under.text[under.starts[cell_first] : read.end].strip()
+            for naming in named:
+                found.append(
+                    Candidate(
+                        naming.path,
+                        read.value,
+                        under.page,
+                        quote,
+                        under,
+                        naming.strength - BELOW,
+                        "below",
+                        read.end,
+                    )
+                )
+            break
+    return found
+
+
+def amounts_printed(reading: Reading, blocked: Collection[tuple[int, int]]) -> set[Decimal]:
+    """Every money amount printed outside the line items: parts of a sum may be unlabelled."""
+    cents = cents_style(reading)
+    return {
+        abs(read.value)
+        for line in reading.all_lines()
+        if (line.page, line.index) not in blocked
+        for read in money_reads(line, reading.day_first, cents)
+    }
