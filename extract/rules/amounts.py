@@ -72,7 +72,7 @@ def money_reads(line: Line, day_first: bool, cents: bool) -> list[Read]:
         for match in _BRACKETED.finditer(text)
         if _WORD.search(match[0]) or "%" in match[0]
     ]
-    kept = []
+    kept: list[Read] = []
     for read in found:
         raw = text[read.start : read.end].lstrip("-−( ")
         if any(a <= read.start < b for a, b in asides):
