@@ -21,15 +21,16 @@ from pydantic import BaseModel
 from extract.backends.base import BackendOptions, Extraction
 from extract.embedded import embedded_extraction
 from extract.pdf import ParsedDocument
-from extract.rules.amounts import amounts_printed, money_candidates
+from extract.rules.amounts import Money, amounts_printed, money_candidates
 from extract.rules.cues import CueIndex
 from extract.rules.currency import document_currency
-from extract.rules.evidence import WRITE_AT, Candidate, Choice, pooled
+from extract.rules.evidence import WRITE_AT, Candidate, Choice, pooled, with_strength
 from extract.rules.fields import labelled_values
 from extract.rules.labels import LabelIndex
 from extract.rules.parties import addressee, letterhead
 from extract.rules.reading import Reading, reading_of
 from extract.rules.tables import StopLabels, list_rows
+from extract.rules.titles import document_dates, raised_titles, title_numbers
 from extract.rules.totals import SumRule, resolved_totals
 from extract.rules.typed import date_after
 from schemas.base import FieldSpec, field_specs
@@ -148,25 +149,37 @@ def document_values(
                     line_sums[spec.path] = sum(values, Decimal(0))
     chosen: dict[str, Choice] = {}
     money = {spec.path for spec in rules.scalar if spec.kind == "money"}
+    read = Money(reading)
     amounts = [
         found
-        for found in money_candidates(reading, money, blocked)
+        for found in money_candidates(reading, read, money, blocked)
         if reading.holds(found.page, found.quote)
     ]
-    printed = amounts_printed(reading, blocked)
+    printed = amounts_printed(reading, read, blocked)
     chosen.update(resolved_totals(amounts, rules.sum_rules, printed, line_sums))
+    title_spec = next((spec for spec in rules.scalar if spec.extra.get("title")), None)
     for spec in rules.scalar:
         if spec.kind == "money" or spec.extra.get("role") in ("currency", "party"):
             continue
-        found = [
-            candidate
-            for candidate in labelled_values(reading, spec, blocked)
-            if reading.holds(candidate.page, candidate.quote)
-        ]
+        found = labelled_values(reading, spec, blocked)
+        if spec.extra.get("title"):
+            found = raised_titles(reading, spec, found) + title_numbers(reading, spec)
+        if spec.kind == "code":  # "Invoice 1 of 2": a one-character code needs a real label
+            found = [c for c in found if len(str(c.value)) > 1 or c.why not in ("weak",)]
+        if spec.kind == "date":
+            found = [_in_footer(reading, candidate) for candidate in found]
         found += _after_field(reading, spec, chosen)
-        choices = pooled(found)
+        if spec.extra.get("document_date"):
+            anchors = (
+                [c.line for c in chosen[title_spec.path].support]
+                if title_spec and title_spec.path in chosen
+                else []
+            )
+            found += document_dates(reading, spec, title_spec, anchors)
+        choices = pooled(c for c in found if reading.holds(c.page, c.quote))
         if choices:
             chosen[spec.path] = choices[0]
+    _dates_in_order(rules.scalar, chosen)
     for spec in rules.scalar:
         if spec.extra.get("role") == "party":
             party = _party(reading, spec, chosen, blocked)
@@ -197,6 +210,31 @@ def document_values(
                 if spec.name in row:
                     scores[(spec.path, item)] = LINE_ITEMS_ADD_UP if adds_up else LINE_ITEMS
     return data, scores
+
+
+FOOTER_SHARE = 0.7  # below this share of its page a line is in the footer
+IN_FOOTER = 0.15  # taken off a weakly labelled date there ("Datum: 30.10.2024 Zeit: 04:59")
+
+
+def _in_footer(reading: Reading, candidate: Candidate) -> Candidate:
+    page = reading.document.page(candidate.page)
+    height = page.height if page is not None and page.height else float("inf")
+    if candidate.why == "weak" and candidate.line.top > height * FOOTER_SHARE:
+        return with_strength(candidate, candidate.strength - IN_FOOTER)
+    return candidate
+
+
+def _dates_in_order(specs: list[FieldSpec], chosen: dict[str, Choice]) -> None:
+    """A date that must not come before another (``not_before``: the due date and the issue
+    date): when they do, the less sure of the two is not written."""
+    for spec in specs:
+        earlier = spec.extra.get("not_before")
+        if not isinstance(earlier, str) or spec.path not in chosen or earlier not in chosen:
+            continue
+        late, early = chosen[spec.path], chosen[earlier]
+        if late.candidate.value < early.candidate.value:
+            weaker = spec.path if late.confidence <= early.confidence else earlier
+            chosen.pop(weaker)
 
 
 def _party(

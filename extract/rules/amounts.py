@@ -20,7 +20,7 @@ from extract.rules.lines import Line
 from extract.rules.phrases import Segment, namings, phrase_hits
 from extract.rules.reading import Reading
 from extract.rules.typed import Read, money_spans
-from schemas.values import CURRENCY_CODES, currency_code
+from schemas.values import AMBIGUOUS_SIGNS, CURRENCY_CODES, CURRENCY_SIGNS
 
 HEADER_LINES = 4  # how far above a row of amounts its header row may be
 BELOW_LINES = 3
@@ -39,12 +39,17 @@ def _has_currency(text: str) -> bool:
     return False
 
 
+_SIGN_WORDS = frozenset(
+    [sign for sign in (*CURRENCY_SIGNS, *AMBIGUOUS_SIGNS) if sign.isalpha()] + ["rs", "us"]
+)
+
+
 def _words_of(text: str) -> list[str]:
     """The words of a phrase, currency codes and signs ("EUR", "Rs", "kr") left out."""
     return [
         word
         for word in _WORD.findall(text)
-        if word.upper() not in CURRENCY_CODES and currency_code(word) is None
+        if word.upper() not in CURRENCY_CODES and word.casefold() not in _SIGN_WORDS
     ]
 
 
@@ -59,6 +64,22 @@ def cents_style(reading: Reading) -> bool:
             else:
                 whole += 1
     return with_cents >= whole
+
+
+class Money:
+    """The document's money amounts, read once per line."""
+
+    def __init__(self, reading: Reading) -> None:
+        self.day_first = reading.day_first
+        self.cents = cents_style(reading)
+        self._reads: dict[tuple[int, int], list[Read]] = {}
+
+    def reads(self, line: Line) -> list[Read]:
+        key = (line.page, line.index)
+        found = self._reads.get(key)
+        if found is None:
+            found = self._reads[key] = money_reads(line, self.day_first, self.cents)
+        return found
 
 
 def money_reads(line: Line, day_first: bool, cents: bool) -> list[Read]:
@@ -125,14 +146,14 @@ def _span_x(line: Line, read: Read) -> tuple[float, float]:
 
 
 def _header_above(
-    reading: Reading, line: Line, cents: bool, blocked: Collection[tuple[int, int]]
+    reading: Reading, line: Line, money: Money, blocked: Collection[tuple[int, int]]
 ) -> Line | None:
     """The header row over a row of amounts: the nearest line above with no amount."""
     lines = reading.lines[line.page - 1]
     for above in reversed(lines[max(0, line.index - HEADER_LINES) : line.index]):
         if line.top - above.bottom > 2 * HEADER_LINES * line.height:
             return None
-        if money_reads(above, reading.day_first, cents):
+        if money.reads(above):
             continue
         if len(above.cells()) >= 2 and _words_of(above.text):
             return above
@@ -160,17 +181,16 @@ def _column_segment(header: Line, left: float, x0: float, x1: float) -> Segment 
 
 
 def money_candidates(
-    reading: Reading, paths: Collection[str], blocked: Collection[tuple[int, int]]
+    reading: Reading, money: Money, paths: Collection[str], blocked: Collection[tuple[int, int]]
 ) -> list[Candidate]:
     """Every amount outside the line items that a phrase names as one of ``paths``."""
-    cents = cents_style(reading)
     found: list[Candidate] = []
     for line in reading.all_lines():
         if (line.page, line.index) in blocked:
             continue
-        reads = money_reads(line, reading.day_first, cents)
+        reads = money.reads(line)
         if not reads:
-            found += _below(reading, line, paths, blocked, cents)
+            found += _below(reading, line, paths, blocked, money)
             continue
         own: list[Segment] = []
         previous_end = 0
@@ -179,7 +199,7 @@ def money_candidates(
             previous_end = read.end
         empty = [not _words_of(segment.text) for segment in own]
         if len(reads) >= 2 and any(empty):
-            found += _row_by_columns(reading, line, reads, paths, blocked, cents, own, empty)
+            found += _row_by_columns(reading, line, reads, paths, blocked, money, own, empty)
             continue
         for read, segment in zip(reads, own, strict=True):
             quote = line.text[segment.start : read.end].strip()
@@ -205,14 +225,14 @@ def _row_by_columns(
     reads: list[Read],
     paths: Collection[str],
     blocked: Collection[tuple[int, int]],
-    cents: bool,
+    money: Money,
     own: list[Segment],
     empty: list[bool],
 ) -> list[Candidate]:
     """Several amounts in a row: each named by its column header and the row's label, or an
     amount after a base ("Tax 15% on $112.90 $16.94") named by the label before the base."""
     found = []
-    header = _header_above(reading, line, cents, blocked)
+    header = _header_above(reading, line, money, blocked)
     row_label = Segment(line, 0, reads[0].start)
     quote_end = max(read.end for read in reads)
     if (
@@ -277,7 +297,7 @@ def _below(
     line: Line,
     paths: Collection[str],
     blocked: Collection[tuple[int, int]],
-    cents: bool,
+    money: Money,
 ) -> list[Candidate]:
     """Labels alone in their cells, each naming the amount right under it."""
     if not reading.hits_in(line):
@@ -300,7 +320,7 @@ def _below(
                 break  # "Parcels 97.98" under a header "Subtotal": a table's row, not a value
             reads = [
                 read
-                for read in money_reads(under, reading.day_first, cents)
+                for read in money.reads(under)
                 if min(right, _span_x(under, read)[1]) - max(left, _span_x(under, read)[0]) > 0
             ]
             if not reads:
@@ -329,12 +349,13 @@ def _below(
     return found
 
 
-def amounts_printed(reading: Reading, blocked: Collection[tuple[int, int]]) -> set[Decimal]:
+def amounts_printed(
+    reading: Reading, money: Money, blocked: Collection[tuple[int, int]]
+) -> set[Decimal]:
     """Every money amount printed outside the line items: parts of a sum may be unlabelled."""
-    cents = cents_style(reading)
     return {
         abs(read.value)
         for line in reading.all_lines()
         if (line.page, line.index) not in blocked
-        for read in money_reads(line, reading.day_first, cents)
+        for read in money.reads(line)
     }

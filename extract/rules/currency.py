@@ -47,9 +47,10 @@ def document_currency(
         candidates.append(
             Candidate(spec.path, code, found.page, quote, found.line, strength, "totals")
         )
-    dominant = _most_printed(reading, spec)
-    if dominant is not None:
-        candidates.append(dominant)
+    if not candidates:  # the lines' currency only where nothing says it more directly
+        dominant = _most_printed(reading, spec)
+        if dominant is not None:
+            candidates.append(dominant)
     choices = pooled(candidates)
     return choices[0] if choices else None
 

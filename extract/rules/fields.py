@@ -168,7 +168,15 @@ def _below(
         ]
         if not chosen:
             continue
-        a, b = chosen[0], chosen[-1] + 1
+        # a right-aligned value runs left of its label: take the cells the words open
+        cells = [
+            (first, end) for first, end in under.cells() if first <= chosen[-1] and end > chosen[0]
+        ]
+        a, b = min(cells[0][0], chosen[0]), max(cells[-1][1], chosen[-1] + 1)
+        if under.words[a].x0 < floor - 1:
+            a = chosen[0]
+        if spec.kind != "text" and _hits_between(reading, under, a, b):
+            return None  # "Invoice#12345" under "Invoice": a label of its own, not a value
         if _announcing_between(reading, under, a, b):
             if spec.kind == "text":
                 continue  # "Bill to Address:" above a line of totals: the name is further down
@@ -179,6 +187,11 @@ def _below(
             return None
         return got.value, text[: got.end].strip(), under
     return None
+
+
+def _hits_between(reading: Reading, line: Line, first: int, end: int) -> list[LabelHit]:
+    low, high = line.starts[first], line.starts[end - 1] + len(line.words[end - 1].text)
+    return [hit for hit in reading.hits_in(line) if low <= hit.start < high]
 
 
 def _announcing_between(reading: Reading, line: Line, first: int, end: int) -> list[LabelHit]:

@@ -103,7 +103,9 @@ class LabelIndex:
         label_chars: set[str] = set()
         self.strong: dict[str, int] = {}  # path -> how many labels it has before weak ones
         self.specific: dict[tuple[str, str], bool] = {}  # long or several words: not "Total"
+        self.kinds: dict[str, str] = {}  # path -> its kind (date, money, ...)
         for spec in specs:
+            self.kinds[spec.path] = spec.kind
             self.strong[spec.path] = len(spec.labels)
             for rank, written in enumerate(field_labels(spec)):
                 for label in _variants(written):
@@ -253,6 +255,8 @@ def is_announcing(line: Line, hit: LabelHit) -> bool:
     following = line.text[hit.end : hit.end + 3].lstrip()
     if following.startswith((":", "#", "n°", "nº", "No", "no.", "Nr")):
         return True
+    if line.text[hit.end : hit.end + 1].isdigit():
+        return True  # "Due date16.09.2026": the value glued to its label
     return len(hit.label) >= 10
 
 
