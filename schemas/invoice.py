@@ -181,6 +181,15 @@ class Invoice(BaseModel):
             "vendeur", "émetteur", "prestataire", "proveedor", "emisor", "vendedor",
             "fornitore", "cedente", "prestatore", "leverancier", "verkoper",
         ],
+        # words after a party's label that make it the label of something else
+        not_cues=[
+            "number", "no", "nr", "nummer", "numéro", "numero", "id", "ref", "reference",
+            "référence", "code", "ean", "vat", "tax", "account", "konto", "compte", "care",
+            "support", "portal", "type", "group", "order", "since", "status", "identifier",
+            "article", "artikel", "product", "part", "item",
+        ],
+        # a name holding the other party's role word is that party's ("Test Customer")
+        names_exclude=["customer", "client", "buyer", "kunde", "käufer", "acheteur", "cliente"],
         role="party",
         where="letterhead",
         bt="BT-27",
@@ -193,8 +202,16 @@ class Invoice(BaseModel):
             "rechnungsadresse", "empfänger", "kunde", "käufer", "auftraggeber", "an",
             "destinataire", "adresse de facturation", "facturé à", "acheteur", "cliente",
             "facturar a", "comprador", "destinatario", "committente", "cessionario",
-            "factuuradres", "klant", "koper",
+            "factuuradres", "klant", "koper", "customer name", "client name", "kundenname",
+            "nom du client", "nombre del cliente", "nome cliente", "klantnaam",
         ],
+        not_cues=[
+            "number", "no", "nr", "nummer", "numéro", "numero", "id", "ref", "reference",
+            "référence", "code", "ean", "vat", "tax", "account", "konto", "compte", "care",
+            "support", "portal", "type", "group", "order", "since", "status", "identifier",
+            "article", "artikel", "product", "part", "item",
+        ],
+        names_exclude=["seller", "vendor", "supplier", "verkäufer", "vendeur", "fournisseur"],
         role="party",
         where="window",
         issuer_field="seller",

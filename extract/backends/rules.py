@@ -27,7 +27,16 @@ from extract.rules.currency import document_currency
 from extract.rules.evidence import WRITE_AT, Candidate, Choice, pooled, with_strength
 from extract.rules.fields import labelled_values
 from extract.rules.labels import LabelIndex
-from extract.rules.parties import addressee, letterhead
+from extract.rules.names import holds_word, name_key
+from extract.rules.parties import (
+    addressees,
+    footer_parties,
+    heading_lines,
+    labelled_parties,
+    letterhead_parties,
+    names_of,
+    sender_parties,
+)
 from extract.rules.reading import Reading, reading_of
 from extract.rules.tables import StopLabels, list_rows
 from extract.rules.titles import document_dates, raised_titles, title_numbers
@@ -180,11 +189,7 @@ def document_values(
         if choices:
             chosen[spec.path] = choices[0]
     _dates_in_order(rules.scalar, chosen)
-    for spec in rules.scalar:
-        if spec.extra.get("role") == "party":
-            party = _party(reading, spec, chosen, blocked)
-            if party is not None:
-                chosen[spec.path] = party
+    _parties(reading, rules, chosen, blocked)
     for spec in rules.scalar:
         if spec.extra.get("role") == "currency":
             totals = sorted(
@@ -237,26 +242,45 @@ def _dates_in_order(specs: list[FieldSpec], chosen: dict[str, Choice]) -> None:
             chosen.pop(weaker)
 
 
-def _party(
-    reading: Reading, spec: FieldSpec, chosen: dict[str, Choice], blocked: set[tuple[int, int]]
-) -> Choice | None:
-    found = [
-        candidate
-        for candidate in labelled_values(reading, spec, blocked)
-        if reading.holds(candidate.page, candidate.quote)
-    ]
-    where = spec.extra.get("where")
-    if where == "letterhead":
-        head = letterhead(reading, spec.path)
-        if head is not None:
-            found.append(head)
-    issuer_field = spec.extra.get("issuer_field")
-    if where == "window" and isinstance(issuer_field, str) and issuer_field in chosen:
-        window = addressee(reading, spec.path, str(chosen[issuer_field].candidate.value))
-        if window is not None:
-            found.append(window)
-    choices = pooled(found)
-    return choices[0] if choices else None
+def _parties(
+    reading: Reading, rules: SchemaRules, chosen: dict[str, Choice], blocked: set[tuple[int, int]]
+) -> None:
+    """The parties, chosen together: the issuer from its labels, sender line, letterhead
+    and footer; the addressee from its labels and the envelope window; never one name for
+    both."""
+    specs = [spec for spec in rules.scalar if spec.extra.get("role") == "party"]
+    if not specs:
+        return
+    names = names_of(reading)
+    found = {spec.path: labelled_parties(reading, spec, names, blocked) for spec in specs}
+    headings = heading_lines(reading, [spec.path for spec in specs])
+    for spec in specs:
+        where = spec.extra.get("where")
+        if where == "letterhead":
+            found[spec.path] += sender_parties(reading, spec, names)
+            found[spec.path] += letterhead_parties(reading, spec, names, headings)
+            found[spec.path] += footer_parties(reading, spec, names)
+        elif where == "window":
+            found[spec.path] += addressees(reading, spec, names)
+    for spec in specs:
+        excluded = [str(word) for word in spec.extra.get("names_exclude") or []]
+        choices = pooled(
+            (
+                c
+                for c in found[spec.path]
+                if reading.holds(c.page, c.quote) and not holds_word(str(c.value), excluded)
+            ),
+            key=name_key,
+        )
+        if choices:
+            chosen[spec.path] = choices[0]
+    for spec in specs:
+        issuer = spec.extra.get("issuer_field")
+        if not isinstance(issuer, str) or spec.path not in chosen or issuer not in chosen:
+            continue
+        mine, theirs = chosen[spec.path], chosen[issuer]
+        if name_key(str(mine.candidate.value)) == name_key(str(theirs.candidate.value)):
+            chosen.pop(spec.path if mine.confidence <= theirs.confidence else issuer)
 
 
 def _after_field(reading: Reading, spec: FieldSpec, chosen: dict[str, Choice]) -> list[Candidate]:

@@ -10,7 +10,7 @@ reaches ``WRITE_AT``: an empty cell costs a tester seconds, a wrong one costs tr
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -26,6 +26,7 @@ CUE_ONLY = 0.5  # a cue word without a label ("Netto" over a column): needs the 
 CUE_CONFIRMS = 0.05  # a cue of the field beside its label ("Gesamtbetrag brutto")
 BELOW = 0.05  # read under its label rather than beside it
 AGREEMENT = 0.5  # how much of the doubt a second, independent place takes away
+AGREES_FROM = 0.35  # the least strength that counts as a second place
 CONFLICT = 0.6  # how much of a rival value's strength is taken off the best value's
 WEAK_RIVAL = 0.3  # the share of that for a rival found by weak labels only ("Balance due")
 SUMS_AGREE = 0.97  # parts that add up to a total, each labelled: as sure as the rules get
@@ -59,12 +60,15 @@ class Choice:
     rivals: tuple[Candidate, ...]  # the best candidate of each other value
 
 
-def pooled(candidates: Iterable[Candidate]) -> list[Choice]:
+def pooled(
+    candidates: Iterable[Candidate], key: Callable[[Any], Any] | None = None
+) -> list[Choice]:
     """The field's values, best first: each value's strongest candidate, raised by agreement
-    from other places, lowered by the strongest rival value."""
+    from other places, lowered by the strongest rival value. ``key`` says which values are
+    one (names that differ in case or a legal form)."""
     by_value: dict[Any, list[Candidate]] = {}
     for candidate in candidates:
-        by_value.setdefault(_key(candidate.value), []).append(candidate)
+        by_value.setdefault((key or _key)(candidate.value), []).append(candidate)
     if not by_value:
         return []
     scored: list[tuple[float, list[Candidate]]] = []
@@ -73,7 +77,7 @@ def pooled(candidates: Iterable[Candidate]) -> list[Choice]:
         strength = group[0].strength
         places = {group[0].place}
         for other in group[1:]:
-            if other.place not in places and other.strength >= CUE_ONLY:
+            if other.place not in places and other.strength >= AGREES_FROM:
                 strength = 1 - (1 - strength) * (1 - AGREEMENT * other.strength)
                 places.add(other.place)
         scored.append((strength, group))
@@ -81,12 +85,12 @@ def pooled(candidates: Iterable[Candidate]) -> list[Choice]:
     choices = []
     for number, (strength, group) in enumerate(scored):
         rivals = [other[1][0] for n, other in enumerate(scored) if n != number]
-        weak = _weak(group)
+        rank = _rank(group)
         best_rival = max(
             (
-                other_strength * (WEAK_RIVAL if _weak(other) and not weak else 1.0)
+                other_strength * WEAK_RIVAL ** max(0, rank - _rank(other))
                 for n, (other_strength, other) in enumerate(scored)
-                if n != number
+                if n != number and (_rank(other) >= 0 or rank < 1)
             ),
             default=0.0,
         )
@@ -96,8 +100,15 @@ def pooled(candidates: Iterable[Candidate]) -> list[Choice]:
     return choices
 
 
-def _weak(group: list[Candidate]) -> bool:
-    return all(candidate.why == "weak" for candidate in group)
+# evidence that alone decides little, weakest first: a rival ranked n below the best value
+# costs it only ``WEAK_RIVAL ** n`` of its strength; one below 0 (a name of the letterhead
+# that is not its first) does not compete with a letterhead at all
+KIND_RANKS = {"other": -1, "weak": 0, "footer": 0, "letterhead": 1}
+STRONG_RANK = 2
+
+
+def _rank(group: list[Candidate]) -> int:
+    return max(KIND_RANKS.get(candidate.why, STRONG_RANK) for candidate in group)
 
 
 def with_strength(candidate: Candidate, strength: float) -> Candidate:

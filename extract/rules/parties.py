@@ -1,117 +1,444 @@
-"""Parties without a label: the issuer in the letterhead, the addressee in the address window.
+"""Party names: under their labels, in the sender line, the letterhead and the footer.
 
-The issuer is the first name printed at the top of page 1 (before any labelled block).
-A window envelope's return line ("Acme GmbH · Hauptstr. 1 · Berlin") repeats the issuer's
-name; the line under it opens the addressee's block. Anything less sure is left empty.
+A party label ("Bill to", "Verkäufer", "Émetteur", "From:") names the party printed beside
+it or first under it, when it stands as a heading (alone in its cell, or with a colon) and
+is not the start of another value ("Customer number", "Client EAN"). Prose says it too:
+"make checks payable to Canada Post Corporation". Without a label, the issuer is the
+sender line of a window envelope ("Kraxi GmbH · Flugzeugallee 17 · 12345 Papierfeld") or a
+name high on page 1, surer with a legal form, an address under it, registration numbers
+near it, the document's own web or mail domain, and the same name in the footer; the
+addressee is the name under the sender line. A template's placeholders are no names.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 
 from extract.rules.evidence import Candidate
+from extract.rules.labels import LabelHit, after_separators, is_announcing
 from extract.rules.lines import Line
-from extract.rules.reading import Reading
-from extract.rules.typed import is_name
-from schemas.values import normalized_text
-
-TITLE_WORDS = frozenset(
-    [
-        "invoice",
-        "invoices",
-        "bill",
-        "rechnung",
-        "facture",
-        "factuur",
-        "factura",
-        "fattura",
-        "receipt",
-        "quittung",
-        "gutschrift",
-        "credit",
-        "note",
-        "proforma",
-        "tax",
-        "retail",
-        "kopie",
-        "copy",
-        "original",
-        "duplicate",
-        "payment",
-        "statement",
-    ]
+from extract.rules.names import (
+    address_like,
+    cleaned_name,
+    company_ids,
+    deglued,
+    document_domains,
+    glued_text,
+    legal_form,
+    matches_domain,
+    organisation_word,
+    without_leading_form,
 )
-LETTERHEAD_SHARE = 0.3  # the issuer is printed in the top 30% of page 1
-_RETURN_SEPARATOR = re.compile(r"\s+[·•|–-]\s+|\s*[·•|]\s*")
+from extract.rules.reading import Reading
+from schemas.base import FieldSpec
+
+SECTION = 0.85  # under or beside the party's label
+SENDER_LINE = 0.85  # the sender line over a window envelope's address
+WINDOW = 0.8  # the addressee under the sender line
+LETTERHEAD = 0.45  # the first name high on page 1
+LETTERHEAD_OTHER = 0.3  # another name of the letterhead block
+FOOTER = 0.4  # a name in a footer's company block: it confirms, it does not decide
+LEGAL_FORM = 0.15
+ORGANISATION = 0.05
+DOMAIN = 0.3
+ADDRESS_UNDER = 0.15
+IDS_NEAR = 0.1
+LETTERHEAD_SHARE = 0.35  # the letterhead is in the top 35% of page 1
+LETTERHEAD_LINES = 10
+FOOTER_SHARE = 0.75
+UNDER_LINES = 3
+_SEPARATOR = re.compile(r"\s*[·•|]\s*|\s+[–-]\s+")
+_PROSE_END = re.compile(r"\s+(?:or|and|oder|und|ou|et|o|y|e|of\s+the)\s+|[;,(]|\.\s|\.$")
+_COLON_AFTER = re.compile(r"^\s*:")
 
 
-def _words(text: str) -> list[str]:
-    return re.findall(r"[^\W\d_]+", text.casefold())
+@dataclass
+class Names:
+    """What the party searches share: the document's domains and whether its text is glued."""
+
+    domains: set[str]
+    glued: bool
+
+    def value(self, name: str) -> str:
+        return without_leading_form(deglued(name)) if self.glued else name
 
 
-def name_in(text: str) -> str | None:
-    """The name a letterhead cell prints, without a document title around it."""
-    first = _RETURN_SEPARATOR.split(text)[0].strip()
-    tokens = first.split()
-    while tokens and set(_words(tokens[0])) <= TITLE_WORDS:
-        tokens.pop(0)
-    while tokens and set(_words(tokens[-1])) <= TITLE_WORDS:
-        tokens.pop()
-    name = " ".join(tokens).strip(" ,;:")
-    if not is_name(name) or any(word in TITLE_WORDS for word in _words(name)):
+def names_of(reading: Reading) -> Names:
+    text = "\n".join(page.text for page in reading.document.pages)
+    return Names(document_domains(text), glued_text(text))
+
+
+def _cell_text(line: Line, first: int, end: int) -> tuple[int, str]:
+    start = line.starts[first]
+    return start, line.joined(first, end)
+
+
+def _cell_at(line: Line, offset: int) -> tuple[int, int]:
+    word = line.word_index(offset)
+    for first, end in line.cells():
+        if first <= word < end:
+            return first, end
+    return 0, len(line.words)
+
+
+HEADING_TAILS = frozenset(
+    [
+        "name", "names", "company", "firma", "firmenname", "address", "adresse", "anschrift",
+        "details", "detail", "information", "info", "données", "datos", "dati", "gegevens",
+        "nom", "nombre", "naam",
+    ]
+)  # fmt: skip
+
+
+HEADING_OPENERS = HEADING_TAILS - {"company", "firma"}  # "Buyer Company" is a name
+
+
+def _tail_end(text: str) -> int:
+    """How much of ``text`` (after a party label) is more words of the heading: "Customer
+    name / company", "Bill to Address"."""
+    position = 0
+    for number, match in enumerate(re.finditer(r"\s*(?:[^\W\d_]+|/|&)", text)):
+        word = match.group(0).strip().casefold()
+        words = HEADING_OPENERS if number == 0 else HEADING_TAILS
+        if word not in ("/", "&") and word not in words:
+            break
+        position = match.end()
+    return position
+
+
+def _heading(reading: Reading, path: str, line: Line, hit: LabelHit) -> str | None:
+    """How a party label stands: "colon" (the name after it), "alone" (a heading: the name in
+    the next cell or under it), "prose" ("payable to" inside a sentence), or None when it is
+    no party heading here ("Customer number", a word of a table's header row)."""
+    first, end = _cell_at(line, hit.start)
+    cell_start, cell = _cell_text(line, first, end)
+    after = line.text[hit.end : cell_start + len(cell)]
+    after = after[_tail_end(after) :]
+    following = after.strip(" :.-–")
+    next_word = re.match(r"[^\W\d_]+", following)
+    if next_word is not None and path in reading.cues.of(next_word.group(0))[1]:
+        return None  # "Customer number", "Client EAN", "Kunden-Nr."
+    if following.casefold().startswith(("#", "no.", "nr.", "n°")):
         return None
-    return name
+    cells = len(line.cells())
+    if cells >= 5 or (cells >= 4 and len(reading.hits_in(line)) >= 3):
+        return None  # a word of a table's header row ("Client | EAN | Unitaire")
+    before = line.text[cell_start : hit.start].strip()
+    if _COLON_AFTER.match(after):
+        return "colon" if not before or before.endswith(":") else None
+    if not following and not before:
+        return "alone"
+    if " " in line.text[hit.start : hit.end].strip() and following[:1].isupper():
+        return "prose"  # "payable to Acme Corporation"
+    return None
 
 
-def _cell_before_labels(reading: Reading, line: Line, first: int, end: int) -> str:
-    """The cell's text up to the first label printed in it."""
-    text = line.joined(first, end)
-    offset = line.starts[first]
-    for hit in reading.hits_in(line):
-        if set(_words(line.text[hit.start : hit.end])) <= TITLE_WORDS:
-            continue  # "FACTUUR. Coolblue B.V.": a title, not a label before a value
-        if offset <= hit.start < offset + len(text):
-            return text[: hit.start - offset]
-    return text
+def heading_lines(reading: Reading, paths: list[str]) -> set[tuple[int, int]]:
+    """The lines where a party's label stands as a heading: a letterhead ends there."""
+    return {
+        (line.page, line.index)
+        for path in paths
+        for line, position in reading.labelled.get(path, ())
+        if _heading(reading, path, line, reading.hits_in(line)[position]) is not None
+    }
 
 
-def letterhead(reading: Reading, path: str) -> Candidate | None:
-    """The first name at the top of page 1, above the first labelled line."""
+def labelled_parties(
+    reading: Reading, spec: FieldSpec, names: Names, blocked: set[tuple[int, int]]
+) -> list[Candidate]:
+    """Names beside or under the party's labels."""
+    found = []
+    for line, position in reading.labelled.get(spec.path, ()):
+        if (line.page, line.index) in blocked:
+            continue
+        hit = reading.hits_in(line)[position]
+        how = _heading(reading, spec.path, line, hit)
+        if how is None:
+            continue
+        first, end = _cell_at(line, hit.start)
+        cell_start, cell = _cell_text(line, first, end)
+        if how in ("colon", "prose"):
+            start = hit.end + _tail_end(line.text[hit.end :])
+            start += after_separators(line.text[start:])
+            text = line.text[start : cell_start + len(cell)]
+            if how == "prose":
+                text = _PROSE_END.split(text, maxsplit=1)[0]
+            if text.strip() or how == "prose":
+                name = cleaned_name(text)
+                if name is not None:
+                    found.append(_named(spec, names, line, text, name, SECTION))
+                continue
+        beside = _next_cell(reading, line, end)  # "Bill to: | Rheingold GmbH", "Client | Acme"
+        if beside is not None:
+            found.append(_named(spec, names, line, beside[0], beside[1], SECTION))
+            continue
+        under = _name_under(reading, line, first, end, blocked)
+        if under is not None:
+            below, quote, name = under
+            found.append(_named(spec, names, below, quote, name, SECTION - 0.05))
+    return found
+
+
+def _named(
+    spec: FieldSpec, names: Names, line: Line, quote: str, name: str, strength: float
+) -> Candidate:
+    return Candidate(
+        spec.path, names.value(name), line.page, quote.strip(), line, strength, "section"
+    )
+
+
+def _next_cell(reading: Reading, line: Line, end: int) -> tuple[str, str] | None:
+    """The cell right of a heading on its line, when it is a name and no label."""
+    cells = line.cells()
+    for number, (first, stop) in enumerate(cells):
+        if first != end:
+            continue
+        start, text = _cell_text(line, first, stop)
+        if text.strip() == ":" and number + 1 < len(cells):  # "Nom du client | : | Acme"
+            start, text = _cell_text(line, *cells[number + 1])
+        if any(start <= hit.start < start + len(text) for hit in reading.hits_in(line)):
+            return None
+        name = cleaned_name(text)
+        return (text, name) if name is not None else None
+    return None
+
+
+def _sub_label(text: str, end: int) -> bool:
+    """A name whose label word is part of it ("Buyer Company"): no colon after the word."""
+    return not text[end:].lstrip().startswith(":")
+
+
+def _name_under(
+    reading: Reading, line: Line, first: int, end: int, blocked: set[tuple[int, int]]
+) -> tuple[Line, str, str] | None:
+    """The first line under a heading, in its column: a name, or nothing."""
+    left = line.words[first].x0
+    right = line.words[end].x0 if end < len(line.words) else float("inf")
+    lines = reading.lines[line.page - 1]
+    for under in lines[line.index + 1 : line.index + 1 + UNDER_LINES]:
+        if under.top - line.bottom > 3 * line.height or (under.page, under.index) in blocked:
+            return None
+        cells = [
+            (a, b)
+            for a, b in under.cells()
+            if under.words[a].x0 < right - 1 and under.words[b - 1].x1 > left + 1
+        ]
+        if not cells:
+            continue
+        a, b = cells[0]
+        text = under.joined(a, b)
+        start = under.starts[a]
+        labels = [h for h in reading.hits_in(under) if start <= h.start < start + len(text)]
+        if labels and text[labels[0].end - start :].lstrip().startswith(":"):
+            if labels[0].start == start and len(cells) > 0:
+                # "Name: | PyInvoice", "Name: PyInvoice": a sub-label before the name
+                rest = text[labels[0].end - start :].lstrip(" :")
+                if rest:
+                    name = cleaned_name(rest)
+                    return (under, text, name) if name is not None else None
+            continue  # "Attn: ...": another label under the heading
+        if labels and not (len(labels) == 1 and _sub_label(text, labels[0].end - start)):
+            return None  # "N° facture": a label of something else under the heading
+        name = cleaned_name(text)
+        if name is None and re.match(r"^\s*[^\W\d_]+\s*:\s*$", text) and len(under.cells()) > 1:
+            following = [cell for cell in under.cells() if cell[0] == b]
+            if following:
+                text = under.joined(a, following[0][1])
+                name = cleaned_name(text)
+        return (under, text, name) if name is not None else None
+    return None
+
+
+def sender_lines(reading: Reading) -> Iterator[tuple[Line, int, str, str]]:
+    """Window-envelope sender lines high on page 1: (line, cell's first word, the cell's
+    text, the sender's name)."""
     if not reading.lines or not reading.document.pages:
-        return None
+        return
     height = reading.document.pages[0].height or float("inf")
     for line in reading.lines[0]:
-        if line.top > height * LETTERHEAD_SHARE:
-            return None
-        text = _cell_before_labels(reading, line, 0, len(line.words))
-        if not text.strip():
-            return None  # the labelled block begins: no letterhead above it
-        name = name_in(text)
-        if name is not None and reading.holds(line.page, text):
-            return Candidate(path, name, line.page, text.strip(), line, 0.7, "letterhead")
-    return None
+        if line.top > height * 0.45:
+            return
+        for first, end in line.cells():
+            _, text = _cell_text(line, first, end)
+            parts = [part for part in _SEPARATOR.split(text) if part.strip()]
+            if len(parts) < 3 or not any(address_like(part) for part in parts[1:]):
+                continue
+            name = cleaned_name(parts[0])
+            if name is not None:
+                yield line, first, text, name
 
 
-def addressee(reading: Reading, path: str, issuer: str) -> Candidate | None:
-    """The name under the window's return line, which repeats the issuer's name."""
-    if not reading.lines or not issuer:
-        return None
+def sender_parties(reading: Reading, spec: FieldSpec, names: Names) -> list[Candidate]:
+    found = []
+    for line, _, text, name in sender_lines(reading):
+        strength = SENDER_LINE + (0.05 if legal_form(name) else 0.0)
+        found.append(
+            Candidate(spec.path, names.value(name), line.page, text, line, strength, "sender")
+        )
+    return found
+
+
+def addressees(reading: Reading, spec: FieldSpec, names: Names) -> list[Candidate]:
+    """The name under a sender line, in the same column: the envelope's addressee."""
+    found = []
+    for line, first, _, _ in sender_lines(reading):
+        lines = reading.lines[line.page - 1]
+        left = line.words[first].x0
+        for below in lines[line.index + 1 : line.index + 3]:
+            cells = [
+                (a, b) for a, b in below.cells() if abs(below.words[a].x0 - left) <= 2 * line.height
+            ]
+            if not cells:
+                continue
+            start, text = _cell_text(below, *cells[0])
+            if any(
+                start <= hit.start < start + len(text) and _labelling(reading, below, hit)
+                for hit in reading.hits_in(below)
+            ):
+                break
+            name = cleaned_name(text)
+            if name is not None:
+                found.append(
+                    Candidate(
+                        spec.path, names.value(name), below.page, text, below, WINDOW, "window"
+                    )
+                )
+            break
+    return found
+
+
+def _evidence(reading: Reading, names: Names, line: Line, first: int, end: int, name: str) -> float:
+    """What around a name says it is an organisation's: see the module's docstring."""
+    score = 0.0
+    if legal_form(name):
+        score += LEGAL_FORM
+    elif organisation_word(name):
+        score += ORGANISATION
+    if matches_domain(name, names.domains):
+        score += DOMAIN
+    lines = reading.lines[line.page - 1]
+    left, right = line.words[first].x0, line.words[end - 1].x1
+    below = lines[line.index + 1 : line.index + 4]
+    column = [
+        under.joined(a, b)
+        for under in below
+        for a, b in under.cells()
+        if under.words[a].x0 < right and under.words[b - 1].x1 > left
+    ]
+    if any(address_like(text) for text in column):
+        score += ADDRESS_UNDER
+    if any(company_ids(under.text) for under in lines[line.index + 1 : line.index + 9]):
+        score += IDS_NEAR
+    return score
+
+
+def _title_word(reading: Reading, hit: LabelHit) -> bool:
+    """A document title's word ("Invoice", "FACTURE"): a generic label of a code field."""
+    return all(
+        reading.labels.kinds.get(path) == "code" and reading.labels.weak(path, hit)
+        for path in hit.fields
+    )
+
+
+def _labelling(reading: Reading, line: Line, hit: LabelHit) -> bool:
+    """The hit labels a value: not a title word, not a party's word inside a name
+    ("Lieferant GmbH & Co. KG")."""
+    if _title_word(reading, hit):
+        return False
+    parties = [path for path in hit.fields if reading.labels.kinds.get(path) == "text"]
+    if parties:
+        return any(_heading(reading, path, line, hit) is not None for path in parties)
+    return is_announcing(line, hit)
+
+
+def letterhead_parties(
+    reading: Reading, spec: FieldSpec, names: Names, stop: set[tuple[int, int]]
+) -> list[Candidate]:
+    """Names high on page 1, before any line in ``stop`` (the other party's headings)."""
+    if not reading.lines or not reading.document.pages:
+        return []
     height = reading.document.pages[0].height or float("inf")
-    lines = reading.lines[0]
-    wanted = normalized_text(issuer)
-    for position, line in enumerate(lines[:-1]):
-        if line.top > height * 0.5:
-            return None
-        first, end = line.cells()[0]
-        text = _cell_before_labels(reading, line, first, end)
-        parts = _RETURN_SEPARATOR.split(text)
-        if len(parts) < 2 or normalized_text(parts[0]) != wanted:
-            continue
-        below = lines[position + 1]
-        b_first, b_end = below.cells()[0]
-        cell = _cell_before_labels(reading, below, b_first, b_end)
-        name = name_in(cell)
-        if name is not None and reading.holds(below.page, cell):
-            return Candidate(path, name, below.page, cell.strip(), below, 0.7, "window")
-        return None
-    return None
+    senders = {(line.index, first) for line, first, _, _ in sender_lines(reading)}
+    found = []
+    seen_name = False
+    for line in reading.lines[0][:LETTERHEAD_LINES]:
+        if line.top > height * LETTERHEAD_SHARE or (line.page, line.index) in stop:
+            break
+        hits = reading.hits_in(line)
+        labelled = [hit.start for hit in hits if _labelling(reading, line, hit)]
+        for first, end in line.cells():
+            if (line.index, first) in senders:
+                continue
+            start, text = _cell_text(line, first, end)
+            if any(place < start + len(text) for place in labelled):
+                continue  # a label, or what a label on its left announces
+            titled = [
+                hit.start - start
+                for hit in hits
+                if start <= hit.start < start + len(text) and _title_word(reading, hit)
+            ]
+            if titled:
+                text = text[: titled[0]]  # "Northgate Instruments INVOICE": the title is no name
+            name = cleaned_name(text)
+            if name is None:
+                continue
+            evidence = _evidence(reading, names, line, first, end, name)
+            domain = matches_domain(name, names.domains)
+            if name[0].islower() and not domain:
+                continue  # "emo nvo ce": a lower-case name needs its domain
+            first_name = not seen_name
+            seen_name = True
+            base = LETTERHEAD if first_name else LETTERHEAD_OTHER
+            why = "letterhead" if first_name or domain else "other"
+            found.append(
+                Candidate(
+                    spec.path,
+                    names.value(name),
+                    line.page,
+                    text.strip(),
+                    line,
+                    base + evidence,
+                    why,
+                )
+            )
+    if any(matches_domain(str(c.value), names.domains) for c in found):
+        # the document's own domain names the issuer: the other names are someone else's
+        found = [
+            c if matches_domain(str(c.value), names.domains) else replace(c, why="other")
+            for c in found
+        ]
+    return found
+
+
+def footer_parties(reading: Reading, spec: FieldSpec, names: Names) -> list[Candidate]:
+    """Names opening a footer's company block ("Kraxi GmbH | Sitz der Gesellschaft ...")."""
+    found = []
+    for page, lines in zip(reading.document.pages, reading.lines, strict=False):
+        height = page.height or float("inf")
+        for line in lines:
+            if line.top < height * FOOTER_SHARE:
+                continue
+            first, end = line.cells()[0]
+            _, text = _cell_text(line, first, end)
+            text = re.sub(r"^[A-Z]{2,4}:\s*", "", text)  # "REG: Acme GmbH - ..."
+            head = _SEPARATOR.split(text)[0]
+            name = cleaned_name(head)
+            if name is None or company_ids(name):
+                continue
+            if any(
+                _labelling(reading, line, hit)
+                for hit in reading.hits_in(line)
+                if hit.start < len(head)
+            ):
+                continue  # "Total HT Net": a label, not a name
+            after = " ".join(near.text for near in lines[line.index + 1 : line.index + 3])
+            if not (legal_form(name) or company_ids(text[len(head) :] + " " + after)):
+                continue
+            found.append(
+                Candidate(
+                    spec.path, names.value(name), line.page, head.strip(), line, FOOTER, "footer"
+                )
+            )
+    return found
