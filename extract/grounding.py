@@ -70,7 +70,7 @@ def value_in_quote(kind: Kind, value: str, quote: str) -> bool:
         return value.upper() in currency_readings(quote)
     if normalized_text(value) in normalized_text(quote):
         return True
-    # a text layer that dropped spaces ("MusterGmbH") holds the name read back into words
+    # a text layer that dropped spaces ("NordwindGmbH") holds the name read back into words
     return normalized_text(value).replace(" ", "") in normalized_text(quote).replace(" ", "")
 
 

@@ -188,7 +188,7 @@ class Invoice(BaseModel):
             "support", "portal", "type", "group", "order", "since", "status", "identifier",
             "article", "artikel", "product", "part", "item",
         ],
-        # a name holding the other party's role word is that party's ("Test Customer")
+        # a name holding the other party's role word is that party's ("Demo Customer")
         names_exclude=["customer", "client", "buyer", "kunde", "käufer", "acheteur", "cliente"],
         role="party",
         where="letterhead",

@@ -215,7 +215,7 @@ _MONTH_NAME_DAY = re.compile(
     r"(?<![^\W\d_])([^\W\d_]{3,})\.?\s*(\d{1,2})(?:st|nd|rd|th)?\s*,?\s*(\d{4})(?!\d)"
 )
 _DAY_MON_ABBR = re.compile(r"(?<!\d)(\d{1,2})[- ]([^\W\d_]{3,})[- ](\d{2,4})(?!\d)")
-# "20260815": year, month and day run together, as some e-invoice prints write them
+# "20250311": year, month and day run together, as some e-invoice prints write them
 _COMPACT = re.compile(
     r"(?<![\d.,])((?:19|20)\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(?![\d.,]?\d)"
 )

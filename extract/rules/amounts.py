@@ -5,7 +5,7 @@ amount stands alone ("Subtotal | $1,763.58"). A row of several amounts under a h
 ("Netto EUR | MwSt. EUR | Brutto EUR") is read by columns: each amount's phrase is the row's
 label with the header above it. A label alone in its cell names the amount below it. What
 is not money is left out: a percentage, a date, an identifier, an amount inside an aside
-("(19% of €121.50)"), the halves of a number the text layer broke ("59 50"), and a bare
+("(19% of €310.00)"), the halves of a number the text layer broke ("59 50"), and a bare
 whole number where the document prints its money with cents ("HST (page 2)").
 """
 
@@ -111,7 +111,7 @@ def money_reads(line: Line, day_first: bool, cents: bool) -> list[Read]:
                 continue  # "HST (page 2)", "Total Pcs.: 12" where money has cents
         kept.append(read)
     if len(kept) >= 2 and len({read.value for read in kept}) == 1:
-        return kept[:1]  # the same amount in two columns ("1.085,40 € 1.085,40 €")
+        return kept[:1]  # the same amount in two columns ("2.310,00 € 2.310,00 €")
     return kept
 
 
@@ -127,13 +127,13 @@ def _own_phrase(line: Line, read: Read, previous_end: int) -> Segment:
     word = line.word_index(read.start)
     first, _ = _cell_of(line, word)
     start = line.starts[first]
-    for _ in range(4):  # "TOTAL | $ | 567.50": a lone sign is no phrase
+    for _ in range(4):  # "TOTAL | $ | 842.10": a lone sign is no phrase
         if first == 0 or start <= previous_end:
             break
         opened = line.text[:start].count("(") > line.text[:start].count(")")
         outside = _BRACKETED.sub(" ", line.text[start : read.start])
         if _words_of(outside) and not opened:
-            break  # "Nettobetrag | (zzgl. | MwSt.) 376,37": the phrase starts before the aside
+            break  # "Nettobetrag | (zzgl. | MwSt.) 812,40": the phrase starts before the aside
         first, _ = _cell_of(line, first - 1)
         start = line.starts[first]
     return Segment(line, max(start, previous_end), read.start)

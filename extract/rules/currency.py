@@ -17,7 +17,7 @@ from extract.rules.reading import Reading
 from schemas.base import FieldSpec
 from schemas.values import currency_code
 
-WITH_TOTALS = 0.9  # printed with the chosen amounts: "Total EUR 2,945.25", "£440.68"
+WITH_TOTALS = 0.9  # printed with the chosen amounts: "Total EUR 3,180.40", "£517.20"
 SIGN_READ = 0.85  # the same by an ambiguous sign the document explains ("$" and a US address)
 DOMINANT = 0.8  # the one currency the lines name, three times as often as any other
 

@@ -176,7 +176,7 @@ def _below(
         if under.words[a].x0 < floor - 1:
             a = chosen[0]
         if spec.kind != "text" and _hits_between(reading, under, a, b):
-            return None  # "Invoice#12345" under "Invoice": a label of its own, not a value
+            return None  # "Invoice#80412" under "Invoice": a label of its own, not a value
         if _announcing_between(reading, under, a, b):
             if spec.kind == "text":
                 continue  # "Bill to Address:" above a line of totals: the name is further down

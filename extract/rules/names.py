@@ -4,7 +4,7 @@ Language knowledge, not field labels: legal forms (GmbH, Ltd, SARL, S.A.), words
 an organisation (Systems, Kanzlei, Atelier), template placeholders ("Your Company Name"),
 what an address, a contact line or a sentence looks like, company registration numbers,
 and the web and mail domains a document prints. A text layer that dropped its spaces
-("MusterGmbH", "LowlandAppliedResearch") is read back into words where the document shows
+("NordwindGmbH", "HarbourFoodTrading") is read back into words where the document shows
 that habit.
 """
 
@@ -16,7 +16,7 @@ from functools import lru_cache
 from extract.rules.labels import folded
 from schemas.values import CURRENCY_CODES
 
-# legal forms printed after a name ("Kraxi GmbH", "Atelier Rive Gauche SARL", "Acme, Inc.")
+# legal forms printed after a name ("Brandt Elektro KG", "Atelier Rive Gauche SARL", "Acme, Inc.")
 LEGAL_FORMS = (
     "gmbh & co. kg", "gmbh & co kg", "gmbh", "mbh", "ag", "kg", "kgaa", "ohg", "ug", "e.k.",
     "e.v.", "eg", "ltd", "ltd.", "limited", "plc", "llc", "l.l.c.", "llp", "lp", "inc", "inc.",
@@ -253,8 +253,8 @@ def glued_text(document_text: str) -> bool:
 
 
 def deglued(name: str) -> str:
-    """A name the text layer ran together, back in words: "MusterGmbH" -> "Muster GmbH",
-    "LowlandAppliedResearch" -> "Lowland Applied Research"; legal forms kept whole."""
+    """A name the text layer ran together, back in words: "NordwindGmbH" -> "Nordwind GmbH",
+    "HarbourFoodTrading" -> "Harbour Food Trading"; legal forms kept whole."""
     protected = {}
     for number, form in enumerate(("GmbH", "mbH", "KGaA", "AöR", "eG", "UG", "SpA")):
         token = f"\x00{number}\x00"
@@ -269,7 +269,7 @@ def deglued(name: str) -> str:
 
 
 def document_domains(document_text: str) -> set[str]:
-    """The names of the web and mail domains the document prints ("kraxi" of info@kraxi.com),
+    """The names of the web and mail domains the document prints ("brandt" of info@brandt.de),
     free-mail providers left out."""
     found = set()
     for match in _DOMAIN.finditer(document_text):
@@ -288,7 +288,7 @@ def document_domains(document_text: str) -> set[str]:
 
 
 def matches_domain(name: str, domains: set[str]) -> bool:
-    """The name is the one a printed domain carries ("Kraxi GmbH" and kraxi.com)."""
+    """The name is the one a printed domain carries ("Brandt Elektro KG" and brandt-elektro.de)."""
     squeezed = re.sub(r"[\W_]+", "", folded(_LEGAL_AT_END.sub("", folded(name))))
     if len(squeezed) < 3:
         return False
@@ -302,11 +302,11 @@ def matches_domain(name: str, domains: set[str]) -> bool:
 
 def name_key(name: str) -> str:
     """One key for names that differ only in case, spacing, punctuation or a trailing legal
-    form ("Northgate Instruments" and "NORTHGATE INSTRUMENTS LTD")."""
+    form ("Harbour Foods" and "HARBOUR FOODS LTD")."""
     return re.sub(r"[\W_]+", "", _LEGAL_AT_END.sub("", folded(name).strip(" .,")))
 
 
 def holds_word(name: str, words: list[str]) -> bool:
-    """The name holds one of the words as a word of its own ("Test Customer", not "Kundenhaus")."""
+    """The name holds one of the words as a word of its own ("Demo Customer", not "Kundenhaus")."""
     tokens = {folded(token) for token in re.findall(r"[^\W\d_]+", name)}
     return any(folded(word) in tokens for word in words)

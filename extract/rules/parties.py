@@ -3,8 +3,8 @@
 A party label ("Bill to", "Verkäufer", "Émetteur", "From:") names the party printed beside
 it or first under it, when it stands as a heading (alone in its cell, or with a colon) and
 is not the start of another value ("Customer number", "Client EAN"). Prose says it too:
-"make checks payable to Canada Post Corporation". Without a label, the issuer is the
-sender line of a window envelope ("Kraxi GmbH · Flugzeugallee 17 · 12345 Papierfeld") or a
+"make checks payable to Harbour Foods Ltd". Without a label, the issuer is the
+sender line of a window envelope ("Brandt Elektro KG · Industriestraße 4 · 70565 Stuttgart") or a
 name high on page 1, surer with a legal form, an address under it, registration numbers
 near it, the document's own web or mail domain, and the same name in the footer; the
 addressee is the name under the sender line. A template's placeholders are no names.
@@ -92,7 +92,7 @@ HEADING_TAILS = frozenset(
 )  # fmt: skip
 
 
-HEADING_OPENERS = HEADING_TAILS - {"company", "firma"}  # "Buyer Company" is a name
+HEADING_OPENERS = HEADING_TAILS - {"company", "firma"}  # "Customer Service GmbH" is a name
 
 
 def _tail_end(text: str) -> int:
@@ -131,7 +131,7 @@ def _heading(reading: Reading, path: str, line: Line, hit: LabelHit) -> str | No
     if not following and not before:
         return "alone"
     if " " in line.text[hit.start : hit.end].strip() and following[:1].isupper():
-        return "prose"  # "payable to Acme Corporation"
+        return "prose"  # "payable to Harbour Foods Ltd"
     return None
 
 
@@ -206,7 +206,7 @@ def _next_cell(reading: Reading, line: Line, end: int) -> tuple[str, str] | None
 
 
 def _sub_label(text: str, end: int) -> bool:
-    """A name whose label word is part of it ("Buyer Company"): no colon after the word."""
+    """A name whose label word is part of it ("Customer Service GmbH"): no colon after the word."""
     return not text[end:].lstrip().startswith(":")
 
 
@@ -233,7 +233,7 @@ def _name_under(
         labels = [h for h in reading.hits_in(under) if start <= h.start < start + len(text)]
         if labels and text[labels[0].end - start :].lstrip().startswith(":"):
             if labels[0].start == start and len(cells) > 0:
-                # "Name: | PyInvoice", "Name: PyInvoice": a sub-label before the name
+                # "Name: | Brandt KG", "Name: Brandt KG": a sub-label before the name
                 rest = text[labels[0].end - start :].lstrip(" :")
                 if rest:
                     name = cleaned_name(rest)
@@ -344,7 +344,7 @@ def _title_word(reading: Reading, hit: LabelHit) -> bool:
 
 def _labelling(reading: Reading, line: Line, hit: LabelHit) -> bool:
     """The hit labels a value: not a title word, not a party's word inside a name
-    ("Lieferant GmbH & Co. KG")."""
+    ("Lieferant Holz GmbH")."""
     if _title_word(reading, hit):
         return False
     parties = [path for path in hit.fields if reading.labels.kinds.get(path) == "text"]
@@ -380,7 +380,7 @@ def letterhead_parties(
                 if start <= hit.start < start + len(text) and _title_word(reading, hit)
             ]
             if titled:
-                text = text[: titled[0]]  # "Northgate Instruments INVOICE": the title is no name
+                text = text[: titled[0]]  # "Harbour Foods INVOICE": the title is no name
             name = cleaned_name(text)
             if name is None:
                 continue
@@ -413,7 +413,7 @@ def letterhead_parties(
 
 
 def footer_parties(reading: Reading, spec: FieldSpec, names: Names) -> list[Candidate]:
-    """Names opening a footer's company block ("Kraxi GmbH | Sitz der Gesellschaft ...")."""
+    """Names opening a footer's company block ("Brandt Elektro KG | Sitz der Gesellschaft ...")."""
     found = []
     for page, lines in zip(reading.document.pages, reading.lines, strict=False):
         height = page.height or float("inf")

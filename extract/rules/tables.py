@@ -206,7 +206,7 @@ def list_rows(
         for line in lines:
             header = _header_columns(line, index, specs)
             if header is not None and money_spans(line.text, reading.day_first):
-                header = None  # "Montant Total HT 1.245,30€": labels with a value are no header
+                header = None  # "Montant Total HT 2.310,00€": labels with a value are no header
             if header is not None:
                 columns, label_lines, last_bottom = header, 0, line.bottom
                 found.lines.add((line.page, line.index))

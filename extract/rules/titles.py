@@ -2,9 +2,9 @@
 
 A title is a cell high on page 1 that opens with one of the number field's title words
 (its ``weak_labels``: "Invoice", "Rechnung", "FACTURE", letter-spaced "I N V O I C E" too).
-A number sign under or beside it ("N° FA-2026-0001", "nº2023-6013", "#INV-2048") prints
+A number sign under or beside it ("N° FR-2024-0117", "nº2022-4410", "#INV-3071") prints
 the number; a date standing alone in the block, or the date of a letter ("München, den
-01.11.2024", "Issy les Moulineaux, le 31 octobre 2017"), is the document's date.
+04.03.2024", "Lyon, le 12 mai 2023"), is the document's date.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from schemas.base import FieldSpec
 from schemas.values import date_spans
 
 TITLE_SHARE = 0.4  # a title is printed in the top 40% of page 1
-TITLE_NUMBER = 0.85  # "Invoice 103767" opening a cell of the title block
-SIGNED_NUMBER = 0.8  # "N° FA-2026-0001" in the lines under the title
-LETTER_DATE = 0.75  # "München, den 01.11.2024"
+TITLE_NUMBER = 0.85  # "Invoice 204519" opening a cell of the title block
+SIGNED_NUMBER = 0.8  # "N° FR-2024-0117" in the lines under the title
+LETTER_DATE = 0.75  # "Stuttgart, den 04.03.2024"
 BLOCK_DATE = 0.7  # a date alone in a cell next to the title or the number
 SIGN_LINES = 3  # how far under the title a number sign may be
 DATE_LINES = 2  # how far from the title or number a lone date may be
@@ -97,7 +97,7 @@ def title_numbers(reading: Reading, spec: FieldSpec) -> list[Candidate]:
         rest = line.text[title.rest :]
         offset = title.rest + len(rest) - len(rest.lstrip())
         signed = _signed(line, offset)
-        if signed is not None:  # "I N V O I C E #1", "Facture n°562044387"
+        if signed is not None:  # "I N V O I C E #1", "Facture n°431207789"
             code, _, end = signed
             quote = line.text[line.starts[title.first] : end]
             found.append(
@@ -121,7 +121,7 @@ def title_numbers(reading: Reading, spec: FieldSpec) -> list[Candidate]:
 
 
 def raised_titles(reading: Reading, spec: FieldSpec, found: list[Candidate]) -> list[Candidate]:
-    """A title word's number ("Invoice 103767", "Rechnung RE1001") is surer when the title
+    """A title word's number ("Invoice 204519", "Rechnung RE-7742") is surer when the title
     opens a cell of the title block than when "invoice" is just a word before a code."""
     places = {
         (title.line.page, title.line.index, title.line.starts[title.first])

@@ -148,7 +148,7 @@ def _adds_up(
     if part > t:
         return None
     if x is not None and no_second and _near(x, t):
-        return NO_TAX_ALIKE  # "Total HT 195,48 ... Total TTC 195,48", no tax line
+        return NO_TAX_ALIKE  # "Total HT 410,20 ... Total TTC 410,20", no tax line
     if any(_near(part + other, t) for other in printed if 0 < other < t and not _near(other, t)):
         return HALF_CONFIRMED
     return None

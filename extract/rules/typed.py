@@ -186,6 +186,6 @@ def is_name(text: str) -> bool:
 
 
 def name_after(text: str) -> Read | None:
-    """A party's name after its label ("Bill to: Acme Corp")."""
+    """A party's name after its label ("Bill to: Harbour Foods Ltd")."""
     got = text_after(text)
     return got if got is not None and is_name(str(got.value)) else None
