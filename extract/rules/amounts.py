@@ -229,60 +229,76 @@ def _row_by_columns(
     own: list[Segment],
     empty: list[bool],
 ) -> list[Candidate]:
-    """Several amounts in a row: each named by its column header and the row's label, or an
-    amount after a base ("Tax 15% on $112.90 $16.94") named by the label before the base."""
-    found = []
-    header = _header_above(reading, line, money, blocked)
+    """Several amounts in a row: an amount after a base ("Tax 15% on $112.90 $16.94") named
+    by the label before the base, or each amount named by its column header and the row's
+    label."""
+    based = _after_base(reading, line, reads, paths, own, empty)
+    if based:
+        return based
     row_label = Segment(line, 0, reads[0].start)
-    quote_end = max(read.end for read in reads)
     if (
         _words_of(row_label.text)
         and not namings(reading, [row_label], paths)
         and not any(set(hit.fields) & set(paths) for hit in phrase_hits(reading, [row_label]))
     ):
         return []  # "Parcels 97.98 97.98" under "Subtotal | GST | Total": a summary table's row
-    if header is not None:
-        label_words = [word for word in line.words if word.x1 <= _span_x(line, reads[0])[0]]
-        left = label_words[-1].x1 if label_words else float("-inf")
-        for read in reads:
-            x0, x1 = _span_x(line, read)
-            column = _column_segment(header, left, x0, x1)
-            left = x1
-            if column is None:
-                continue
-            segments = [row_label, column] if _words_of(row_label.text) else [column]
-            for naming in namings(reading, segments, paths):
-                found.append(
-                    Candidate(
-                        naming.path,
-                        read.value,
-                        line.page,
-                        line.text[:quote_end].strip(),
-                        line,
-                        naming.strength,
-                        "column",
-                        read.end,
-                    )
-                )
-        return found
-    for number in range(1, len(reads)):
-        before = own[number - 1]
-        words = before.text.split()
-        if not empty[number] or empty[number - 1] or not words:
+    header = _header_above(reading, line, money, blocked)
+    if header is None:
+        return []
+    found = []
+    quote = line.text[: max(read.end for read in reads)].strip()
+    label_words = [word for word in line.words if word.x1 <= _span_x(line, reads[0])[0]]
+    left = label_words[-1].x1 if label_words else float("-inf")
+    for read in reads:
+        x0, x1 = _span_x(line, read)
+        column = _column_segment(header, left, x0, x1)
+        left = x1
+        if column is None:
             continue
-        if words[-1].casefold().strip(":$€£") not in _BASE_WORDS and not re.search(
-            r"(?:on|auf|sur|of)[$€£]?$", words[-1].casefold()
-        ):
-            continue
-        read = reads[number]
-        base = Segment(line, before.start, before.end)
-        for naming in namings(reading, [base], paths):
+        segments = [row_label, column] if _words_of(row_label.text) else [column]
+        for naming in namings(reading, segments, paths):
             found.append(
                 Candidate(
                     naming.path,
                     read.value,
                     line.page,
-                    line.text[before.start : read.end].strip(),
+                    quote,
+                    line,
+                    naming.strength,
+                    "column",
+                    read.end,
+                )
+            )
+    return found
+
+
+def _after_base(
+    reading: Reading,
+    line: Line,
+    reads: list[Read],
+    paths: Collection[str],
+    own: list[Segment],
+    empty: list[bool],
+) -> list[Candidate]:
+    """ "Tax 10% on $200.00 $20.00": the amount after the base is what the label names."""
+    found = []
+    for number in range(1, len(reads)):
+        before = own[number - 1]
+        words = re.findall(r"[^\W\d_]+|\d", before.text)
+        if not empty[number] or empty[number - 1] or not words:
+            continue
+        last = words[-1].casefold()
+        if last not in _BASE_WORDS and not re.search(r"(?:on|auf|sur|of)$", last):
+            continue  # "on", "auf", "sur", "of", glued: "Tax15%on$112.90"
+        read = reads[number]
+        quote = line.text[before.start : read.end].strip()
+        for naming in namings(reading, [before], paths):
+            found.append(
+                Candidate(
+                    naming.path,
+                    read.value,
+                    line.page,
+                    quote,
                     line,
                     naming.strength,
                     "label",

@@ -52,6 +52,10 @@ STAMP_WORDS = frozenset(
         "kopie", "copy", "original", "duplicate", "duplicata", "payment", "statement", "paid",
         "payé", "payée", "bezahlt", "betaald", "pagado", "pagata", "draft", "entwurf",
         "brouillon", "void", "storno", "summary", "details", "transactions", "page", "seite",
+        "purchase", "order", "bestellung", "auftrag", "auftragsbestätigung", "commande", "bon",
+        "quote", "quotation", "angebot", "devis", "estimate", "delivery", "lieferschein",
+        "packing", "slip", "remittance", "advice", "reminder", "mahnung", "relance", "de",
+        "of", "and", "tax", "vat",
     ]
 )  # fmt: skip
 # what invoice templates print until someone fills them in
@@ -115,6 +119,13 @@ _SENTENCE_WORDS = frozenset(
         "sont", "gracias", "por", "favor", "grazie", "siamo", "wij", "uw",
     ]
 )  # fmt: skip
+_BANNER = re.compile(r"©|\(c\)|\bcopyright\b|all rights reserved", re.IGNORECASE)
+# lower-case words a name does not end with ("Examples for")
+_FUNCTION_WORDS = frozenset(
+    ["for", "of", "the", "and", "to", "by", "from", "with", "in", "at", "on", "or", "de", "du",
+     "des", "la", "le", "les", "et", "pour", "par", "der", "die", "das", "von", "und", "für",
+     "mit", "zu", "del", "y", "e", "di", "per", "van", "het", "en", "voor"]
+)  # fmt: skip
 _SUB_LABEL = re.compile(
     r"^(?:name|company|company name|firma|firmenname|nom|raison sociale|nombre|ragione "
     r"sociale|naam|bedrijfsnaam)\s*[:.]\s*",
@@ -144,6 +155,11 @@ _CONTACT = re.compile(
     re.I,
 )
 _REPEATED = re.compile(r"([^\W\d_])\1{4,}")  # "PPPPP", "TESTTTTT": a test fill
+
+
+def banner(text: str) -> bool:
+    """A banner or copyright line ("Examples for ..., (c) 2022"): nobody's letterhead."""
+    return _BANNER.search(text) is not None
 
 
 def legal_form(name: str) -> bool:
@@ -226,6 +242,8 @@ def cleaned_name(text: str) -> str | None:
         return None
     if re.search(r"\s\d{2,}[a-z]?$", text):
         return None  # "Keizersgracht 221": a house number ends no name
+    if _BANNER.search(text) or words[-1] in _FUNCTION_WORDS:
+        return None  # "Examples for ...", "(c) 2022": a banner, not a name
     if contact_like(text) or placeholder(text) or _sentence(text) or ":" in text:
         return None  # "Bank: Lloyds": a label and its value
     if company_ids(text) and not legal_form(text) and len(words) <= 2:

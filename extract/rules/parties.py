@@ -21,6 +21,7 @@ from extract.rules.labels import LabelHit, after_separators, is_announcing
 from extract.rules.lines import Line
 from extract.rules.names import (
     address_like,
+    banner,
     cleaned_name,
     company_ids,
     deglued,
@@ -380,6 +381,8 @@ def letterhead_parties(
                 if start <= hit.start < start + len(text) and _title_word(reading, hit)
             ]
             if titled:
+                if banner(text):
+                    continue
                 text = text[: titled[0]]  # "Harbour Foods INVOICE": the title is no name
             name = cleaned_name(text)
             if name is None:
