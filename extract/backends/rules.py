@@ -26,7 +26,7 @@ from extract.rules.cues import CueIndex
 from extract.rules.currency import document_currency
 from extract.rules.evidence import WRITE_AT, Candidate, Choice, pooled, with_strength
 from extract.rules.fields import labelled_values
-from extract.rules.labels import LabelIndex
+from extract.rules.labels import LabelIndex, folded
 from extract.rules.names import holds_word, name_key
 from extract.rules.parties import (
     addressees,
@@ -263,7 +263,7 @@ def _parties(
         elif where == "window":
             found[spec.path] += addressees(reading, spec, names)
     for spec in specs:
-        excluded = [str(word) for word in spec.extra.get("names_exclude") or []]
+        excluded = frozenset(folded(str(word)) for word in spec.extra.get("names_exclude") or [])
         choices = pooled(
             (
                 c

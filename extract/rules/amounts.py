@@ -53,17 +53,18 @@ def _words_of(text: str) -> list[str]:
     ]
 
 
+_WITH_CENTS = re.compile(r"(?<![\d.,])\d[\d.,' ]*[.,]\d{2}(?![\d.,]?\d)")
+
+
 def cents_style(reading: Reading) -> bool:
-    """Whether the document prints its money with cents: then a bare "2" is no amount."""
-    with_cents = whole = 0
-    for line in reading.all_lines():
-        for read in money_spans(line.text, reading.day_first):
-            raw = line.text[read.start : read.end]
-            if re.search(r"[.,]\d{2}$", raw):
-                with_cents += 1
-            else:
-                whole += 1
-    return with_cents >= whole
+    """Whether the document prints its money with cents (twice at least): then a bare "2"
+    with no currency beside it is no amount."""
+    found = 0
+    for page in reading.document.pages:
+        found += len(_WITH_CENTS.findall(page.text))
+        if found >= 2:
+            return True
+    return False
 
 
 class Money:
@@ -116,10 +117,7 @@ def money_reads(line: Line, day_first: bool, cents: bool) -> list[Read]:
 
 
 def _cell_of(line: Line, word: int) -> tuple[int, int]:
-    for first, end in line.cells():
-        if first <= word < end:
-            return first, end
-    return 0, len(line.words)
+    return line.cell_of(word)
 
 
 def _own_phrase(line: Line, read: Read, previous_end: int) -> Segment:
@@ -316,13 +314,17 @@ def _below(
     money: Money,
 ) -> list[Candidate]:
     """Labels alone in their cells, each naming the amount right under it."""
-    if not reading.hits_in(line):
+    hits = reading.hits_in(line)
+    if not any(path in paths for hit in hits for path in hit.fields):
         return []
     found = []
     lines = reading.lines[line.page - 1]
     for first, end in line.cells():
         start = line.starts[first]
-        segment = Segment(line, start, start + len(line.joined(first, end)))
+        stop = start + len(line.joined(first, end))
+        if not any(start <= hit.start < stop and set(hit.fields) & set(paths) for hit in hits):
+            continue
+        segment = Segment(line, start, stop)
         named = namings(reading, [segment], paths)
         if not named:
             continue

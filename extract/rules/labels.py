@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from extract.rules.lines import Line
@@ -35,8 +36,11 @@ class LabelHit:
     label: str  # the label's key: casefolded, spaces and dots removed
 
 
+@lru_cache(maxsize=8192)
 def folded(text: str) -> str:
-    """Case- and accent-free: "Numéro" and "NUMERO" are one word."""
+    """Case- and accent-free: "Numéro" and "NUMERO" are one word (cached: phrases repeat)."""
+    if text.isascii():
+        return text.casefold()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 

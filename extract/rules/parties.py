@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
+from functools import cached_property
 
 from extract.rules.evidence import Candidate
 from extract.rules.labels import LabelHit, after_separators, is_announcing
@@ -55,20 +56,23 @@ _PROSE_END = re.compile(r"\s+(?:or|and|oder|und|ou|et|o|y|e|of\s+the)\s+|[;,(]|\
 _COLON_AFTER = re.compile(r"^\s*:")
 
 
-@dataclass
 class Names:
     """What the party searches share: the document's domains and whether its text is glued."""
 
-    domains: set[str]
-    glued: bool
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.glued = glued_text(text)
+
+    @cached_property
+    def domains(self) -> set[str]:
+        return document_domains(self.text)
 
     def value(self, name: str) -> str:
         return without_leading_form(deglued(name)) if self.glued else name
 
 
 def names_of(reading: Reading) -> Names:
-    text = "\n".join(page.text for page in reading.document.pages)
-    return Names(document_domains(text), glued_text(text))
+    return Names("\n".join(page.text for page in reading.document.pages))
 
 
 def _cell_text(line: Line, first: int, end: int) -> tuple[int, str]:
@@ -77,11 +81,7 @@ def _cell_text(line: Line, first: int, end: int) -> tuple[int, str]:
 
 
 def _cell_at(line: Line, offset: int) -> tuple[int, int]:
-    word = line.word_index(offset)
-    for first, end in line.cells():
-        if first <= word < end:
-            return first, end
-    return 0, len(line.words)
+    return line.cell_of(line.word_index(offset))
 
 
 HEADING_TAILS = frozenset(
@@ -252,9 +252,19 @@ def _name_under(
     return None
 
 
-def sender_lines(reading: Reading) -> Iterator[tuple[Line, int, str, str]]:
+Sender = tuple[Line, int, str, str]
+
+
+def sender_lines(reading: Reading) -> list[Sender]:
     """Window-envelope sender lines high on page 1: (line, cell's first word, the cell's
-    text, the sender's name)."""
+    text, the sender's name); worked out once per document."""
+    if "senders" not in reading.memo:
+        reading.memo["senders"] = list(_sender_lines(reading))
+    found: list[Sender] = reading.memo["senders"]
+    return found
+
+
+def _sender_lines(reading: Reading) -> Iterator[Sender]:
     if not reading.lines or not reading.document.pages:
         return
     height = reading.document.pages[0].height or float("inf")
@@ -310,6 +320,14 @@ def addressees(reading: Reading, spec: FieldSpec, names: Names) -> list[Candidat
     return found
 
 
+def _ids(reading: Reading, line: Line) -> bool:
+    """The line prints a registration or bank number (cached per line)."""
+    key = ("ids", line.page, line.index)
+    if key not in reading.memo:
+        reading.memo[key] = company_ids(line.text)
+    return bool(reading.memo[key])
+
+
 def _evidence(reading: Reading, names: Names, line: Line, first: int, end: int, name: str) -> float:
     """What around a name says it is an organisation's: see the module's docstring."""
     score = 0.0
@@ -330,7 +348,7 @@ def _evidence(reading: Reading, names: Names, line: Line, first: int, end: int, 
     ]
     if any(address_like(text) for text in column):
         score += ADDRESS_UNDER
-    if any(company_ids(under.text) for under in lines[line.index + 1 : line.index + 9]):
+    if any(_ids(reading, under) for under in lines[line.index + 1 : line.index + 9]):
         score += IDS_NEAR
     return score
 
@@ -417,8 +435,9 @@ def letterhead_parties(
 
 def footer_parties(reading: Reading, spec: FieldSpec, names: Names) -> list[Candidate]:
     """Names opening a footer's company block ("Brandt Elektro KG | Sitz der Gesellschaft ...")."""
-    found = []
-    for page, lines in zip(reading.document.pages, reading.lines, strict=False):
+    found: list[Candidate] = []
+    pages = list(zip(reading.document.pages, reading.lines, strict=False))
+    for page, lines in pages[:1] + pages[1:][-1:]:  # the first page's footer and the last's
         height = page.height or float("inf")
         for line in lines:
             if line.top < height * FOOTER_SHARE:

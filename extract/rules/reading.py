@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from extract.pdf import ParsedDocument
 from extract.rules.cues import CueIndex
@@ -31,6 +32,8 @@ class Reading:
     labelled: dict[str, list[tuple[Line, int]]] = field(default_factory=dict)
     day_first: bool = True
     signs: dict[str, str] = field(default_factory=dict)  # what "$", "¥", "kr" mean here
+    # what the rule modules work out once per document (title cells, sender lines, ...)
+    memo: dict[Any, Any] = field(default_factory=dict)
 
     def hits_in(self, line: Line) -> list[LabelHit]:
         return self.hits.get((line.page, line.index), [])

@@ -57,8 +57,16 @@ def _title_words(spec: FieldSpec) -> frozenset[str]:
     )
 
 
-def titles(reading: Reading, spec: FieldSpec) -> Iterator[Title]:
-    """The title cells of page 1's upper part."""
+def titles(reading: Reading, spec: FieldSpec) -> list[Title]:
+    """The title cells of page 1's upper part (worked out once per document)."""
+    key = ("titles", spec.path)
+    if key not in reading.memo:
+        reading.memo[key] = list(_titles(reading, spec))
+    found: list[Title] = reading.memo[key]
+    return found
+
+
+def _titles(reading: Reading, spec: FieldSpec) -> Iterator[Title]:
     if not reading.lines or not reading.document.pages:
         return
     words = _title_words(spec)
