@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -176,7 +176,7 @@ def document_values(
         if spec.kind == "code":  # "Invoice 1 of 2": a one-character code needs a real label
             found = [c for c in found if len(str(c.value)) > 1 or c.why not in ("weak",)]
         if spec.kind == "date":
-            found = [_in_footer(reading, candidate) for candidate in found]
+            found = [_placed(reading, candidate) for candidate in found]
         found += _after_field(reading, spec, chosen)
         if spec.extra.get("document_date"):
             anchors = (
@@ -221,12 +221,27 @@ FOOTER_SHARE = 0.7  # below this share of its page a line is in the footer
 IN_FOOTER = 0.15  # taken off a weakly labelled date there ("Datum: 30.10.2024 Zeit: 04:59")
 
 
-def _in_footer(reading: Reading, candidate: Candidate) -> Candidate:
+HEADER_SHARE = 0.4  # above this share of page 1 a line is in the document's header
+IN_HEADER = 0.1  # added to a weakly labelled date there ("Date: 05.03.2024" under the title)
+
+
+def _placed(reading: Reading, candidate: Candidate) -> Candidate:
+    """A weakly labelled date is the document's more surely in its header, less so in a
+    footer ("Datum: 30.10.2024 Zeit: 04:59" is when it was printed)."""
     page = reading.document.page(candidate.page)
     height = page.height if page is not None and page.height else float("inf")
-    if candidate.why == "weak" and candidate.line.top > height * FOOTER_SHARE:
+    if candidate.why != "weak":
+        return candidate
+    if candidate.line.top > height * FOOTER_SHARE:
         return with_strength(candidate, candidate.strength - IN_FOOTER)
+    if candidate.page == 1 and candidate.line.top < height * HEADER_SHARE:
+        return with_strength(candidate, candidate.strength + IN_HEADER)
     return candidate
+
+
+IN_ORDER = 0.05  # added to both dates when the due date follows the issue date
+IN_ORDER_DAYS = 370
+IN_ORDER_CAP = 0.95
 
 
 def _dates_in_order(specs: list[FieldSpec], chosen: dict[str, Choice]) -> None:
@@ -240,6 +255,12 @@ def _dates_in_order(specs: list[FieldSpec], chosen: dict[str, Choice]) -> None:
         if late.candidate.value < early.candidate.value:
             weaker = spec.path if late.confidence <= early.confidence else earlier
             chosen.pop(weaker)
+        elif (late.candidate.value - early.candidate.value).days <= IN_ORDER_DAYS:
+            for path, choice in ((spec.path, late), (earlier, early)):  # they bear each other out
+                confidence = min(IN_ORDER_CAP, choice.confidence + IN_ORDER)
+                chosen[path] = replace(
+                    choice, confidence=round(max(choice.confidence, confidence), 3)
+                )
 
 
 def _parties(

@@ -24,6 +24,7 @@ HALF_CONFIRMED = 0.92  # a total and one labelled part that add up with an unlab
 NO_TAX_ALIKE = 0.9  # a net total equal to the total, and no tax printed at all
 LINES_ADD_UP = 0.93  # the line items add up to the value
 INCONSISTENT = 0.25  # taken off values that should add up and do not
+UNCHECKED = 0.85  # the most a value that takes part in a sum may be when no sum confirms it
 
 SumRule = tuple[tuple[str, ...], str]
 
@@ -60,6 +61,7 @@ def resolved_totals(
         by_path.setdefault(candidate.path, []).append(candidate)
     pools = {path: pooled(found) for path, found in by_path.items()}
     chosen: dict[str, Choice] = {path: pool[0] for path, pool in pools.items() if pool}
+    before = dict(chosen)
     for parts, target in rules:
         listed = [part for part in parts if part in line_sums]
         if listed:
@@ -71,6 +73,11 @@ def resolved_totals(
         if len(parts) != 2 or target not in pools:
             continue
         _check_pair(chosen, pools, parts, target, printed)
+    summed = {path for rule in rules for path in (*rule[0], rule[1])}
+    for path, choice in chosen.items():
+        unchanged = before.get(path) is choice
+        if path in summed and unchanged and choice.confidence > UNCHECKED:
+            chosen[path] = replace(choice, confidence=UNCHECKED)  # no sum says it is right
     return chosen
 
 
