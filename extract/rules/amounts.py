@@ -144,16 +144,25 @@ def _span_x(line: Line, read: Read) -> tuple[float, float]:
 
 
 def _header_above(
-    reading: Reading, line: Line, money: Money, blocked: Collection[tuple[int, int]]
+    reading: Reading,
+    line: Line,
+    money: Money,
+    paths: Collection[str],
+    blocked: Collection[tuple[int, int]],
 ) -> Line | None:
-    """The header row over a row of amounts: the nearest line above with no amount."""
+    """The header row over a row of amounts: the nearest line above with no amount that names
+    two amounts at least (labels or cue words: "Netto EUR | MwSt. EUR | Brutto EUR"), or the
+    line items' own header (a row of their column totals under it)."""
     lines = reading.lines[line.page - 1]
     for above in reversed(lines[max(0, line.index - HEADER_LINES) : line.index]):
         if line.top - above.bottom > 2 * HEADER_LINES * line.height:
             return None
-        if money.reads(above):
+        if money.reads(above) or len(above.cells()) < 2:
             continue
-        if len(above.cells()) >= 2 and _words_of(above.text):
+        if (above.page, above.index) in blocked:
+            return above
+        labels = sum(1 for hit in reading.hits_in(above) if set(hit.fields) & set(paths))
+        if labels + len(reading.cues.of(above.text)[0]) >= 2:
             return above
     return None
 
@@ -240,7 +249,7 @@ def _row_by_columns(
         and not any(set(hit.fields) & set(paths) for hit in phrase_hits(reading, [row_label]))
     ):
         return []  # "Parcels 97.98 97.98" under "Subtotal | GST | Total": a summary table's row
-    header = _header_above(reading, line, money, blocked)
+    header = _header_above(reading, line, money, paths, blocked)
     if header is None:
         return []
     found = []
