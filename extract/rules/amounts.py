@@ -143,6 +143,12 @@ def _span_x(line: Line, read: Read) -> tuple[float, float]:
     return line.words[first].x0, line.words[last].x1
 
 
+def _cell_x(line: Line, read: Read) -> tuple[float, float]:
+    """Where the cell holding an amount runs ("USD 24,339.08": the code is in the column)."""
+    first, end = line.cell_of(line.word_index(read.start))
+    return line.words[first].x0, line.words[end - 1].x1
+
+
 def _header_above(
     reading: Reading,
     line: Line,
@@ -348,7 +354,7 @@ def _below(
             reads = [
                 read
                 for read in money.reads(under)
-                if min(right, _span_x(under, read)[1]) - max(left, _span_x(under, read)[0]) > 0
+                if min(right, _cell_x(under, read)[1]) - max(left, _cell_x(under, read)[0]) > 0
             ]
             if not reads:
                 if any(
