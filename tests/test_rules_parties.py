@@ -131,3 +131,30 @@ def test_names_and_domains() -> None:
     assert domains == {"nordwindhandels"}  # free mail is nobody's name
     assert matches_domain("Nordwind Handels GmbH", domains)
     assert not matches_domain("Harbour Foods Ltd", domains)
+
+
+def test_an_addressee_where_envelopes_show_it_is_no_seller(tmp_path: Path) -> None:
+    """A letterhead that is only a logo: the first name printed is the addressee's, in the
+    window, with nothing that says it issued the invoice (no contact, domain, register)."""
+    page = [
+        *lines_at(60, 140, "Nordwind Logistik AG", "Kaistraße 9", "24103 Kiel"),
+        (330, 140, "Rechnung Nr. 2024-0815"),
+        (330, 154, "Datum: 12.03.2024"),
+        *TOTALS,
+    ]
+    assert parties(tmp_path / "window.pdf", page)[0] is None
+    with_contact = [*page, (60, 182, "Tel. 0431 555 123 · info@nordwind-logistik.de")]
+    assert parties(tmp_path / "issuer.pdf", with_contact)[0] == "Nordwind Logistik AG"
+
+
+def test_a_label_and_its_value_in_the_letterhead_are_no_names(tmp_path: Path) -> None:
+    page = [
+        (330, 50, "Order Number:"),
+        (430, 50, "SO-98765"),
+        (330, 64, "Customer:"),
+        (430, 64, "CUST-IE-001"),
+        *lines_at(60, 50, "Sehr geehrte Damen und Herren,"),
+        (330, 120, "Invoice No: 4711"),
+        *TOTALS,
+    ]
+    assert parties(tmp_path / "labels.pdf", page)[0] is None

@@ -88,10 +88,13 @@ COUNTRIES = (
 )  # fmt: skip
 # a company's registration, tax or bank identity printed near its name
 COMPANY_IDS = re.compile(
-    r"\b(?:siret|siren|rcs|r\.c\.s|ape|naf|hrb|hra|ust-?id|ustid|ust\.?-?idnr|vat|tva|"
-    r"btw|iva|p\.?\s?iva|partita|cif|nif|kvk|kvk-nummer|company\s+no|company\s+number|"
+    r"\b(?:siret|siren|rcs|r\.c\.s|ape|naf|hrb|hra|ust-?id|ustid|ust\.?-?idnr|"
+    r"p\.?\s?iva|partita|cif|nif|kvk|kvk-nummer|company\s+no|company\s+number|"
     r"registered|handelsregister|amtsgericht|registergericht|steuer-?nr|stnr|tax\s+(?:id|no)|"
-    r"iban|bic|swift|au\s+capital|capital\s+de|stammkapital|share\s+capital|gstin|abn|ein)\b",
+    r"iban|bic|swift|au\s+capital|capital\s+de|stammkapital|share\s+capital|gstin|abn|ein)\b"
+    # a tax word is a registration only with a number or an "ID" after it, not "VAT 20%"
+    r"|\b(?:vat|tva|btw|iva|ust|mwst)\b[\w .:/-]{0,14}?(?:\b[A-Z]{2}\s?\d[\d ]{6,}|\b(?:id|no|nr|"
+    r"number|reg|intracom)\b)",
     re.IGNORECASE,
 )
 FREE_MAIL = frozenset(
@@ -118,7 +121,9 @@ _SENTENCE_WORDS = frozenset(
         "is", "are", "was", "were", "be", "been", "will", "would", "please", "thank", "thanks",
         "you", "your", "we", "our", "this", "that", "the", "of", "and", "for", "with", "bitte",
         "vielen", "dank", "wir", "sie", "ihr", "ist", "sind", "merci", "nous", "vous", "est",
-        "sont", "gracias", "por", "favor", "grazie", "siamo", "wij", "uw",
+        "sont", "gracias", "por", "favor", "grazie", "siamo", "wij", "uw", "dear", "sehr",
+        "geehrte", "geehrter", "damen", "herren", "madame", "monsieur", "mesdames",
+        "messieurs", "regards", "grüßen", "cordialement", "sincerely", "estimado", "gentile",
     ]
 )  # fmt: skip
 _BANNER = re.compile(r"©|\(c\)|\bcopyright\b|all rights reserved", re.IGNORECASE)
@@ -140,7 +145,7 @@ def _phrase_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(rf"(?<![^\W\d_])(?:{'|'.join(alternatives)})(?![^\W\d_])")
 
 
-_LEGAL = _phrase_pattern(LEGAL_FORMS)
+_LEGAL = _phrase_pattern(tuple(form.rstrip(".") for form in LEGAL_FORMS))  # "Co." and "Co"
 _LEGAL_AT_END = re.compile(rf"(?:^|[\s,])(?:{_LEGAL.pattern})\.?\s*$")
 _LEADING = re.compile(rf"^(?:{_phrase_pattern(LEADING_FORMS).pattern})[\s.]+(?=\S)")
 _ORGANISATION = _phrase_pattern(ORGANISATION_WORDS)
@@ -234,6 +239,8 @@ def cleaned_name(text: str) -> str | None:
     """The name a cell prints, or None when it is no name: a sub-label ("Name:") and a
     leading legal form dropped, edges trimmed; addresses, contact lines, sentences, dates,
     amounts, placeholders, single letters and file names refused."""
+    if text.rstrip().endswith(":") and not _SUB_LABEL.match(text.strip()):
+        return None  # "Order Number:": a label
     text = _SUB_LABEL.sub("", _SPACE.sub(" ", text).strip(" \t,;|·•●◆■▪–-*/\\"))
     text = without_leading_form(text.strip(_EDGE))
     if not 2 <= len(text) <= 60:
@@ -253,6 +260,10 @@ def cleaned_name(text: str) -> str | None:
         return None  # "Examples for ...", "(c) 2022": a banner, not a name
     if contact_like(text) or placeholder(text) or _sentence(text) or ":" in text:
         return None  # "Bank: Lloyds": a label and its value
+    if re.search(r"#|\bn[°º]|\bno\.|\bnr\.", text, re.IGNORECASE):
+        return None  # "Customer #", "Kunden-Nr.": a number's label
+    if re.search(r"[^\W\d_][-_/]\d|\d[-_/][^\W\d_]", text):
+        return None  # "CUST-IE-001": a code
     if company_ids(text) and not legal_form(text) and len(words) <= 2:
         return None  # "Siret", "N° intracom": a registration number's label
     if {folded(word) for word in words} <= STAMP_WORDS:

@@ -25,6 +25,7 @@ from extract.rules.names import (
     banner,
     cleaned_name,
     company_ids,
+    contact_like,
     deglued,
     document_domains,
     glued_text,
@@ -39,7 +40,7 @@ from schemas.base import FieldSpec
 SECTION = 0.85  # under or beside the party's label
 SENDER_LINE = 0.85  # the sender line over a window envelope's address
 WINDOW = 0.8  # the addressee under the sender line
-LETTERHEAD = 0.45  # the first name high on page 1
+LETTERHEAD = 0.4  # the first name high on page 1: an address alone under it is not enough
 LETTERHEAD_OTHER = 0.3  # another name of the letterhead block
 FOOTER = 0.4  # a name in a footer's company block: it confirms, it does not decide
 LEGAL_FORM = 0.15
@@ -47,6 +48,10 @@ ORGANISATION = 0.05
 DOMAIN = 0.3
 ADDRESS_UNDER = 0.15
 IDS_NEAR = 0.1
+CONTACT = 0.1
+WINDOW_ZONE = 0.15  # taken off a letterhead name printed where addressees are, with no sign
+WINDOW_TOP = 0.12  # of being the issuer: shares of page 1's height
+WINDOW_BOTTOM = 0.32
 LETTERHEAD_SHARE = 0.35  # the letterhead is in the top 35% of page 1
 LETTERHEAD_LINES = 10
 FOOTER_SHARE = 0.75
@@ -328,15 +333,21 @@ def _ids(reading: Reading, line: Line) -> bool:
     return bool(reading.memo[key])
 
 
-def _evidence(reading: Reading, names: Names, line: Line, first: int, end: int, name: str) -> float:
-    """What around a name says it is an organisation's: see the module's docstring."""
+def _evidence(
+    reading: Reading, names: Names, line: Line, first: int, end: int, name: str
+) -> tuple[float, bool]:
+    """What around a name says it is an organisation's (see the module's docstring), and
+    whether any of it says the organisation is the issuer (its domain, its contact lines,
+    its registration numbers) rather than an addressee with an address."""
     score = 0.0
+    issuer = False
     if legal_form(name):
         score += LEGAL_FORM
     elif organisation_word(name):
         score += ORGANISATION
     if matches_domain(name, names.domains):
         score += DOMAIN
+        issuer = True
     lines = reading.lines[line.page - 1]
     left, right = line.words[first].x0, line.words[end - 1].x1
     below = lines[line.index + 1 : line.index + 4]
@@ -348,9 +359,28 @@ def _evidence(reading: Reading, names: Names, line: Line, first: int, end: int, 
     ]
     if any(address_like(text) for text in column):
         score += ADDRESS_UNDER
+    block = [
+        under.joined(a, b)
+        for under in lines[line.index + 1 : line.index + 7]
+        for a, b in under.cells()
+        if under.words[a].x0 < right and under.words[b - 1].x1 > left
+    ]
+    if any(contact_like(text) for text in block):
+        score += CONTACT  # the issuer prints how to reach it; an addressee's block rarely does
+        issuer = True
     if any(_ids(reading, under) for under in lines[line.index + 1 : line.index + 9]):
         score += IDS_NEAR
-    return score
+        issuer = True
+    return score, issuer
+
+
+def _in_window(line: Line, first: int, height: float, width: float) -> bool:
+    """In the left part of page 1 where a window envelope shows the addressee (DIN 5008 and
+    its kind: some 45 to 90 mm from the top)."""
+    return (
+        WINDOW_TOP * height <= line.top <= WINDOW_BOTTOM * height
+        and line.words[first].x0 < width / 2
+    )
 
 
 def _title_word(reading: Reading, hit: LabelHit) -> bool:
@@ -379,7 +409,13 @@ def letterhead_parties(
     if not reading.lines or not reading.document.pages:
         return []
     height = reading.document.pages[0].height or float("inf")
+    width = reading.document.pages[0].width or float("inf")
     senders = {(line.index, first) for line, first, _, _ in sender_lines(reading)}
+    # under a sender line, in its column, is the addressee's block: no letterhead there
+    below_senders = [
+        (line.index, line.words[first].x0, line.words[line.cell_of(first)[1] - 1].x1)
+        for line, first, _, _ in sender_lines(reading)
+    ]
     found = []
     seen_name = False
     for line in reading.lines[0][:LETTERHEAD_LINES]:
@@ -393,6 +429,8 @@ def letterhead_parties(
             start, text = _cell_text(line, first, end)
             if any(place < start + len(text) for place in labelled):
                 continue  # a label, or what a label on its left announces
+            if line.text[:start].rstrip().endswith(":"):
+                continue  # "Order Number: | SO-98765": a label's value
             titled = [
                 hit.start - start
                 for hit in hits
@@ -402,10 +440,15 @@ def letterhead_parties(
                 if banner(text):
                     continue
                 text = text[: titled[0]]  # "Harbour Foods INVOICE": the title is no name
+            x0, x1 = line.words[first].x0, line.words[end - 1].x1
+            if any(line.index > i and x0 < right and x1 > left for i, left, right in below_senders):
+                continue  # the addressee's block under a sender line
             name = cleaned_name(text)
             if name is None:
                 continue
-            evidence = _evidence(reading, names, line, first, end, name)
+            evidence, issuer = _evidence(reading, names, line, first, end, name)
+            if not issuer and _in_window(line, first, height, width):
+                evidence -= WINDOW_ZONE  # a bare name and address where envelopes show theirs
             domain = matches_domain(name, names.domains)
             if name[0].islower() and not domain:
                 continue  # "emo nvo ce": a lower-case name needs its domain
