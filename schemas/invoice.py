@@ -138,7 +138,7 @@ class Invoice(BaseModel):
             "data della fattura", "data documento", "data di emissione", "factuurdatum",
             "factuur datum", "datum factuur",
         ],
-        weak_labels=["date", "dated", "created", "datum", "fecha", "data"],
+        weak_labels=["date", "dated", "created", "issued", "datum", "fecha", "data"],
         not_cues=[
             "delivery", "delivered", "liefer", "lieferung", "livraison", "leistung",
             "leistungs", "prestation", "service", "order", "bestell", "auftrag", "commande",

@@ -74,11 +74,11 @@ def pooled(
     scored: list[tuple[float, list[Candidate]]] = []
     for group in by_value.values():
         group.sort(key=lambda c: -c.strength)
-        strength = group[0].strength
+        strength = min(1.0, group[0].strength)
         places = {group[0].place}
         for other in group[1:]:
             if other.place not in places and other.strength >= AGREES_FROM:
-                strength = 1 - (1 - strength) * (1 - AGREEMENT * other.strength)
+                strength = 1 - (1 - strength) * (1 - AGREEMENT * min(1.0, other.strength))
                 places.add(other.place)
         scored.append((strength, group))
     scored.sort(key=lambda entry: -entry[0])

@@ -42,6 +42,7 @@ SENDER_LINE = 0.85  # the sender line over a window envelope's address
 WINDOW = 0.8  # the addressee under the sender line
 LETTERHEAD = 0.4  # the first name high on page 1: an address alone under it is not enough
 LETTERHEAD_OTHER = 0.3  # another name of the letterhead block
+LETTERHEAD_MOST = 0.9  # however much evidence a letterhead name has
 FOOTER = 0.4  # a name in a footer's company block: it confirms, it does not decide
 LEGAL_FORM = 0.15
 ORGANISATION = 0.05
@@ -455,6 +456,7 @@ def letterhead_parties(
             first_name = not seen_name
             seen_name = True
             base = LETTERHEAD if first_name else LETTERHEAD_OTHER
+            evidence = min(evidence, LETTERHEAD_MOST - base)  # never surer than a label
             why = "letterhead" if first_name or domain else "other"
             found.append(
                 Candidate(
