@@ -26,16 +26,16 @@ from contract.workbook import WorkbookRefused, check_contract, refuse_if_open
 from extract.backends import Backend, BackendOptions, backend_named
 from extract.backends.base import Extraction, SentRequest
 from extract.batch import OnProgress, batch_answers
-from extract.confidence import value_confidence
+from extract.confidence import CONFIDENCE_VERSION, value_confidences
 from extract.documents import Document, folder_documents, split_of, unique_documents
 from extract.embedded import embedded_extraction
 from extract.errors import ExtractError, WorkbookError
-from extract.grounding import arithmetic_warnings, grounded_values
+from extract.grounding import arithmetic_warnings, grounded_values, sum_checks
 from extract.parse import DEFAULT_TIMEOUT_S, FORKS, ParseStage
 from extract.pdf import ParsedDocument, parsed_document
 from extract.store import Store, run_values_of
 from schemas import resolved_schema_spec, schema_named
-from schemas.base import field_values, schema_hash
+from schemas.base import FieldValue, field_values, schema_hash
 
 
 @dataclass(frozen=True)
@@ -176,7 +176,12 @@ class Pipeline:
         key = cache_key(document, self.schema, self.backend)
         cached = None if self.force else self.store.cached_extraction(key)
         if cached is not None:
-            return _from_cache(document, cached)
+            if cached["result"].get("confidence_version") == CONFIDENCE_VERSION:
+                return _from_cache(document, cached)
+            if not runs_locally(self.backend):  # a local backend just extracts again: free
+                rechecked = self.rechecked(document, key, cached)
+                if rechecked is not None:
+                    return rechecked
         if self.parser is None:
             outcome, extraction = self.extracted(parsed_document(document))
         else:
@@ -199,10 +204,59 @@ class Pipeline:
                 "outcome": outcome.document_row(),
                 "values_digest": outcome.values_digest,
                 "found": outcome.found,
+                **_confidence_inputs(extraction.scores, extraction.validation_retries),
             },
             vars(extraction.usage),
             self.run_id,
         )
+        return outcome
+
+    def rechecked(
+        self, document: Document, key: str, cached: dict[str, Any]
+    ) -> DocumentOutcome | None:
+        """A cached answer whose confidences an older formula gave, checked again against its
+        pages (from the parse cache): new confidences, no request. None when the document
+        cannot be read now; then it is extracted again."""
+        result = cached["result"]
+        digest = result.get("values_digest")
+        rows = self.store.value_set_rows(digest) if digest else result.get("values", [])
+        if rows is None:
+            return None
+        if self.parser is None:
+            parsed: ParsedDocument | None = parsed_document(document)
+        else:
+            parsed = self.parser.parsed(document).document
+        if parsed is None or parsed.status not in (Status.OK, Status.NO_TEXT):
+            return None
+        values = [
+            FieldValue(
+                row["field"], row["item"], row["value"], row["page"], row["quote"], row["kind"]
+            )
+            for row in rows
+        ]
+        scores = {(name, item): score for name, item, score in result.get("scores", [])}
+        retries = int(result.get("validation_retries", 0))
+        source = result["outcome"]["source"]
+        outcome = _checked(parsed, self.schema, values, source, scores, retries)
+        outcome.values_digest = self.store.keep_values(outcome.values)
+        made_by = cached.get("run_id") or ""
+        self.store.cache_extraction(
+            key,
+            document.doc_id,
+            cached["backend"],
+            cached["model"],
+            cached["source"],
+            {
+                **result,
+                "outcome": outcome.document_row(),
+                "values_digest": outcome.values_digest,
+                "found": outcome.found,
+                **_confidence_inputs(scores, retries),
+            },
+            cached["usage"],
+            made_by,
+        )
+        outcome.cached, outcome.made_by = True, made_by
         return outcome
 
     def prefetch(self, document: Document) -> None:
@@ -260,36 +314,69 @@ def _failed(document: Document, status: str, error: str, pages: int = 0) -> Docu
 
 
 def _verified(parsed: ParsedDocument, extraction: Extraction) -> DocumentOutcome:
-    result, source, scores = extraction.result, extraction.source, extraction.scores
-    values = field_values(result)
-    warnings = arithmetic_warnings(type(result), values)
+    result = extraction.result
+    return _checked(
+        parsed,
+        type(result),
+        field_values(result),
+        extraction.source,
+        extraction.scores,
+        extraction.validation_retries,
+    )
+
+
+def _checked(
+    parsed: ParsedDocument,
+    schema: type[BaseModel],
+    values: list[FieldValue],
+    source: str,
+    scores: dict[tuple[str, int | None], float],
+    retries: int,
+) -> DocumentOutcome:
+    """A document's values checked against its pages and the schema's sums, each with its
+    confidence: for a new answer, and again for a cached one when the formula changed."""
+    checked = grounded_values(parsed, values)
+    sums = sum_checks(schema, values)
+    confidences = value_confidences(
+        parsed, checked, sums, scores, retries, exact_source=source == Source.EMBEDDED_XML
+    )
     rows = [
         {
             "doc_id": parsed.doc_id,
-            "field": checked.value.field,
-            "item": checked.value.item,
-            "value": checked.value.value,
-            "page": checked.value.page,
-            "quote": checked.value.quote,
-            "grounded": None if checked.grounded is None else int(checked.grounded),
-            "kind": checked.value.kind,
+            "field": item.value.field,
+            "item": item.value.item,
+            "value": item.value.value,
+            "page": item.value.page,
+            "quote": item.value.quote,
+            "grounded": None if item.grounded is None else int(item.grounded),
+            "kind": item.value.kind,
             "source": source,
-            "confidence": value_confidence(checked, scores.get(checked.value.key)),
+            "confidence": confidence,
             "box": None,
         }
-        for checked in grounded_values(parsed, values)
+        for item, confidence in zip(checked, confidences, strict=True)
     ]
     return DocumentOutcome(
         doc_id=parsed.doc_id,
         file=parsed.file,
         sha256=parsed.sha256,
         status=Status.OK,
-        error="; ".join(warnings),
+        error="; ".join(arithmetic_warnings(sums)),
         pages=len(parsed.pages),
         source=source,
         values=rows,
         found=found_in(rows),
     )
+
+
+def _confidence_inputs(scores: dict[tuple[str, int | None], float], retries: int) -> dict[str, Any]:
+    """Kept with a cached answer: what the confidence needs beyond the pages and the values,
+    and the formula's version, so a new formula checks the answer again (see rechecked)."""
+    return {
+        "confidence_version": CONFIDENCE_VERSION,
+        "validation_retries": retries,
+        "scores": [[name, item, score] for (name, item), score in scores.items()],
+    }
 
 
 def found_in(values: list[dict[str, Any]]) -> int:

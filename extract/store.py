@@ -422,6 +422,18 @@ class Store:
         with self.transaction() as db:
             return self._keep_values(db, values)
 
+    def value_set_rows(self, digest: str) -> list[dict[str, Any]] | None:
+        """One kept value set, by its digest (see keep_values); None when it is not kept."""
+        row = self.db.execute(
+            "SELECT rows_json FROM value_sets WHERE digest = ?", (digest,)
+        ).fetchone()
+        if row is None:
+            return None
+        return [
+            dict(zip(VALUE_COLUMNS, (*values, *_PADDING[len(values) :]), strict=True))
+            for values in json.loads(row[0])
+        ]
+
     def iter_run_values(self, run_id: str) -> Iterator[dict[str, Any]]:
         """The run's values, by file then document, one document's value set at a time.
         ``run_id`` in each is the run that extracted it (see record_document)."""

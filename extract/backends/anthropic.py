@@ -279,12 +279,15 @@ class AnthropicBackend:
         tries = 1 + max(0, self.options.max_validation_retries)
         attempts = _Attempts(document.doc_id, model)
         answer = Answer(None, "", "")
+        refused = 0  # answers validation sent back: an input of the confidence
         for _ in range(tries):
             message = self._sent(attempts, params)
             usage.add(usage_of(message, model))
             answer = judged(message, schema)
             if answer.result is not None:
-                return Extraction(answer.result, self.name, model, "model", usage)
+                return Extraction(
+                    answer.result, self.name, model, "model", usage, validation_retries=refused
+                )
             if answer.truncated:  # the same budget would cut it off again
                 if int(params["max_tokens"]) >= MAX_TOKENS_CAP:
                     raise BackendError(
@@ -293,6 +296,7 @@ class AnthropicBackend:
                     )
                 params["max_tokens"] = min(2 * int(params["max_tokens"]), MAX_TOKENS_CAP)
             else:
+                refused += 1
                 params["messages"] = params["messages"] + correction_turns(
                     answer.text, answer.problem
                 )
