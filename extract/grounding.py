@@ -10,12 +10,12 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
-from typing import Literal
 
 from pydantic import BaseModel
 
 from extract.pdf import ParsedDocument
 from schemas.base import FieldValue, Kind
+from schemas.confidence import ON_PAGE, QuoteFound
 from schemas.values import (
     amount,
     amounts_in,
@@ -27,11 +27,6 @@ from schemas.values import (
 )
 
 TOLERANCE = Decimal("0.01")
-
-# where a value's quote was found: verbatim on its cited page; on it only once whitespace,
-# case and words hyphenated across a line break are repaired; only on another page; nowhere
-QuoteFound = Literal["exact", "repaired", "other_page", "missing"]
-ON_PAGE: tuple[QuoteFound, ...] = ("exact", "repaired")
 
 # a word broken at a line end ("Rech-\nnung"), or a soft hyphen: joined again
 _HYPHENATED = re.compile(r"(?<=\w)[-\u00ad][ \t]*\r?\n\s*(?=\w)|\u00ad")

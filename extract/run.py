@@ -19,6 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from contract.acceptance import DEFAULT_REVIEW_THRESHOLD
 from contract.reuse import SavedWorkbook
 from contract.sheets import Source, Status
 from contract.update import write_run
@@ -26,7 +27,7 @@ from contract.workbook import WorkbookRefused, check_contract, refuse_if_open
 from extract.backends import Backend, BackendOptions, backend_named
 from extract.backends.base import Extraction, SentRequest
 from extract.batch import OnProgress, batch_answers
-from extract.confidence import CONFIDENCE_VERSION, value_confidences
+from extract.confidence import value_confidences
 from extract.documents import Document, folder_documents, split_of, unique_documents
 from extract.embedded import embedded_extraction
 from extract.errors import ExtractError, WorkbookError
@@ -36,6 +37,7 @@ from extract.pdf import ParsedDocument, parsed_document
 from extract.store import Store, run_values_of
 from schemas import resolved_schema_spec, schema_named
 from schemas.base import FieldValue, field_values, schema_hash
+from schemas.confidence import CONFIDENCE_VERSION
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,9 @@ class RunOptions:
     limit: int | None = None
     batch: bool = False  # the provider's batch API first (half price), single requests after
     parse_timeout: float = DEFAULT_TIMEOUT_S  # seconds per document before its parser is killed
+    # final accepts a value nobody judged at or above this confidence; None: the threshold
+    # extract score last recommended for this backend and model, else 1.0 (nothing)
+    accept_above: float | None = None
 
 
 @dataclass
@@ -103,6 +108,8 @@ class RunSummary:
     outcomes: list[DocumentOutcome] = field(default_factory=list)  # kept without their values
     fields_found: int = 0  # values are in the store: memory stays flat as the folder grows
     copies: list[tuple[Document, Document]] = field(default_factory=list)  # (copy, original)
+    accept_above: float = DEFAULT_REVIEW_THRESHOLD  # the review threshold final used
+    accept_reason: str = ""  # where that threshold came from, for the summary
 
     def add(self, outcome: DocumentOutcome) -> None:
         self.fields_found += outcome.found
@@ -430,6 +437,26 @@ def outcomes_in_order(
             yield future.result()
 
 
+def review_threshold(store: Store, asked: float | None, backend: Backend) -> tuple[float, str]:
+    """The threshold final accepts values at, and where it comes from: --accept-above, else
+    what extract score last recommended for this backend and model, else 1.0 (nothing)."""
+    if asked is not None:
+        return asked, "--accept-above"
+    measured = store.review_threshold(backend.name, backend.model)
+    if measured is None:
+        return DEFAULT_REVIEW_THRESHOLD, (
+            f"no threshold measured for {backend.name} {backend.model} yet: nothing is"
+            " accepted unseen until `extract score` recommends one"
+        )
+    threshold, run_id = measured
+    if threshold is None:
+        return DEFAULT_REVIEW_THRESHOLD, (
+            f"the last scoring (run {run_id}) found no threshold with hallucination"
+            " surely under 1%: nothing is accepted unseen"
+        )
+    return threshold, f"recommended by extract score of run {run_id}"
+
+
 def _document_rows(documents: list[dict[str, Any]], run_id: str) -> list[dict[str, Any]]:
     return [{**row, "split": split_of(row["doc_id"]), "last_run": run_id} for row in documents]
 
@@ -456,8 +483,19 @@ def execute(
     store = Store.beside(options.workbook)
     request_log.store = store
     schema_spec = resolved_schema_spec(options.schema)  # loads from any folder later (score)
-    store.start_run(run_id, backend.name, backend.model, schema_spec, str(options.folder))
-    summary = RunSummary(run_id, backend.name, backend.model, options.workbook, copies=copies)
+    threshold, reason = review_threshold(store, options.accept_above, backend)
+    store.start_run(
+        run_id, backend.name, backend.model, schema_spec, str(options.folder), threshold
+    )
+    summary = RunSummary(
+        run_id,
+        backend.name,
+        backend.model,
+        options.workbook,
+        copies=copies,
+        accept_above=threshold,
+        accept_reason=reason,
+    )
     pipeline = Pipeline(schema, backend, store, options.force, run_id=run_id)
     lock = threading.Lock()
     try:
@@ -503,6 +541,7 @@ def execute(
                 store.runs_and_scorings(),
                 store.run_content(run_id),
                 SavedWorkbook.from_json(store.workbook_save(options.workbook)),
+                review_threshold=threshold,
             )
             store.record_workbook_save(options.workbook, saved.as_json())
         except WorkbookRefused as error:

@@ -6,16 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from extract.confidence import (
-    FORMULA_TEXT,
-    Evidence,
-    PrintedValues,
-    value_confidence,
-    value_confidences,
-)
+from extract.confidence import PrintedValues, value_confidences
 from extract.grounding import grounded_values, sum_checks
 from extract.pdf import Page, ParsedDocument
 from schemas.base import FieldValue, Kind
+from schemas.confidence import FORMULA_TEXT, Evidence, value_confidence
 from schemas.invoice import Invoice
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from fake_anthropic import FakeAnthropic, write_invoices
 
-import extract.confidence
 import extract.run
+import schemas.confidence
 from extract.backends import BackendOptions
 from extract.run import RunOptions, RunSummary, execute
 from extract.store import Store
@@ -41,7 +41,7 @@ def test_a_new_formula_rechecks_cached_answers_without_a_request(
     assert confidences(workbook, first.run_id, "invoice_number") == [0.9] * DOCS
     assert confidences(workbook, first.run_id, "total") == [0.98] * DOCS
 
-    monkeypatch.setattr(extract.confidence, "DOUBT", 0.3)
+    monkeypatch.setattr(schemas.confidence, "DOUBT", 0.3)
     monkeypatch.setattr(extract.run, "CONFIDENCE_VERSION", 999)
     second = run(folder, workbook)
     assert len(fake.messages()) == DOCS, "no answer is bought again"
