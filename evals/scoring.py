@@ -1,8 +1,9 @@
 """One scoring gathered: a run's values and people's labels for a split, scored.
 
-This bridges the run store, the workbook and the evals; the evals themselves know nothing of
-backends. A document's split is always split_of(doc_id), never a cell somebody can edit, so
-no holdout document leaks into a dev scoring. Every look at the holdout is recorded.
+It reads the run store and the workbook and hands them to the metrics; like all of evals/ it
+knows nothing of backends. A document's split is always split_of(doc_id), never a cell
+somebody can edit, so no holdout document leaks into a dev scoring. Every look at the holdout
+is recorded.
 """
 
 from __future__ import annotations
