@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from contract.labels import ALL_FIELDS
-from contract.sheets import CORRECTIONS, GROUND_TRUTH, SCORES, Split
+from contract.sheets import CORRECTIONS, GROUND_TRUTH, SCORES
 from contract.workbook import load_contract
 from evals.labels import WorkbookLabels, field_kinds, workbook_labels
 from evals.metrics import Scores, scored
@@ -26,6 +26,7 @@ from extract.errors import InputError
 from extract.store import Store
 from schemas import schema_named
 from schemas.base import field_specs
+from schemas.vocabulary import Split
 
 
 @dataclass

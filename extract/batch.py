@@ -26,7 +26,6 @@ from typing import Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ValidationError
 
-from contract.sheets import Status
 from extract.backends import Backend, Extraction, Usage
 from extract.backends.base import BatchResult
 from extract.documents import Document
@@ -35,6 +34,7 @@ from extract.errors import InputError
 from extract.parse import DEFAULT_TIMEOUT_S, Parsed, ParseStage, cpu_count
 from extract.pdf import ParsedDocument
 from extract.store import Store, StoredAnswer
+from schemas.vocabulary import Status
 
 POLL_START_S = 1.0
 POLL_MAX_S = 60.0

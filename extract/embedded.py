@@ -19,7 +19,6 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from contract.sheets import Source
 from extract.backends.base import Extraction
 from extract.pdf import ParsedDocument
 from schemas.base import FieldSpec, Kind, field_specs
@@ -30,6 +29,7 @@ from schemas.values import (
     normalized_text,
     squeezed,
 )
+from schemas.vocabulary import Source
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 

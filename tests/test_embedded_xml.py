@@ -15,7 +15,6 @@ from pypdf.generic import DictionaryObject, NameObject
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
-from contract.sheets import Source
 from extract.backends.rules import RulesBackend
 from extract.documents import Document
 from extract.embedded import attached_einvoice, embedded_extraction
@@ -23,6 +22,7 @@ from extract.grounding import grounded_values
 from extract.pdf import parsed_document
 from schemas.base import field_values
 from schemas.invoice import Invoice
+from schemas.vocabulary import Source
 
 VISIBLE = [
     "Rheinblick Software GmbH",

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import click
 
-from contract.sheets import Split
 from contract.update import write_scores
 from contract.workbook import refuse_if_open
 from evals.report import html_report
@@ -23,6 +22,7 @@ from extract.cli import workbook_option
 from extract.commands.score_tables import print_scores, wide_console
 from extract.errors import ExtractError, InputError
 from extract.store import Store
+from schemas.vocabulary import Split
 
 
 class BelowThreshold(ExtractError):
