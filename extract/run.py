@@ -24,10 +24,10 @@ from contract.update import write_run
 from contract.workbook import WorkbookRefused, check_contract, refuse_if_open
 from extract.backends import Backend, BackendOptions, backend_named
 from extract.backends.base import Extraction
+from extract.backends.embedded import embedded_extraction
 from extract.batch import OnProgress, batch_answers
 from extract.confidence import value_confidence
 from extract.documents import Document, folder_documents, split_of, unique_documents
-from extract.embedded import embedded_extraction
 from extract.errors import ExtractError, WorkbookError
 from extract.grounding import arithmetic_warnings, grounded_values
 from extract.parse import DEFAULT_TIMEOUT_S, FORKS, ParseStage
