@@ -2,8 +2,8 @@
 
 The command only reads its options and shows the result: evals.scoring gathers and scores,
 evals.scoring_json and evals.report give the JSON and the HTML, score_tables (beside this
-module) prints the tables. The holdout is scored only
-when asked for by name, and every such look is recorded.
+module) prints the tables. The holdout is scored only when asked for by name, and every
+such look is recorded.
 """
 
 from __future__ import annotations
