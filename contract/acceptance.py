@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from contract.sheets import Source
+from schemas.vocabulary import Source
 
 DEFAULT_REVIEW_THRESHOLD = 1.0  # nothing accepted unseen until extract score measured one
 

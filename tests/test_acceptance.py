@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from contract.acceptance import DEFAULT_REVIEW_THRESHOLD, accepted, model_source
-from contract.sheets import Source
 from schemas.confidence import MOST
+from schemas.vocabulary import Source
 
 
 @pytest.mark.parametrize(

@@ -14,12 +14,12 @@ from fake_anthropic import FakeAnthropic, Reply, good_answer, invoice_lines, wri
 from openpyxl import load_workbook
 from rules_pdfs import lines_at, pdf_of
 
-from contract.sheets import Source
 from extract.backends import BackendOptions
 from extract.documents import Document
 from extract.pdf import ParsedDocument, parsed_document
 from extract.run import RunOptions, RunSummary, execute
 from extract.store import Store
+from schemas.vocabulary import Source
 
 THRESHOLD = 0.9  # accepts a grounded value nothing contradicts, even one nothing confirms
 Key = tuple[str, str, int | None]

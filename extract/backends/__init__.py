@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-from extract.backends.base import Backend, BackendOptions, Extraction, SentRequest, Usage
+from extract.backends.base import Backend, BackendOptions, Extraction, Usage
 from extract.errors import InputError, MissingApiKey
 
 Factory = Callable[[BackendOptions], Backend]
@@ -15,7 +15,6 @@ __all__ = [
     "Backend",
     "BackendOptions",
     "Extraction",
-    "SentRequest",
     "Usage",
     "backend_named",
     "register",

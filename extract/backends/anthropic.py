@@ -29,7 +29,7 @@ from anthropic.types import Message
 from pydantic import BaseModel, ValidationError
 
 from extract.backends.anthropic_batch import batch_progress, batch_results, submit
-from extract.backends.base import BackendOptions, BatchResult, Extraction, SentRequest, Usage
+from extract.backends.base import BackendOptions, BatchResult, Extraction, Usage
 from extract.errors import BackendError, MissingApiKey
 from extract.pdf import ParsedDocument
 from extract.prices import cost_usd
@@ -41,7 +41,7 @@ from extract.prompt import (
     document_content,
     system_blocks,
 )
-from extract.store import now
+from extract.store import SentRequest, now
 
 DEFAULT_MODEL = "claude-sonnet-5-5"  # current, not in the SDK's DEPRECATED_MODELS
 MESSAGES_PATH = "/v1/messages"
