@@ -301,7 +301,7 @@ class Pipeline:
         except Exception as error:  # a backend bug must not stop the run; the message says which
             message = f"{type(error).__name__}: {error}"
             return _failed(document, Status.FAILED, message, len(parsed.pages)), None
-        return _verified(parsed, extraction), extraction
+        return verified(parsed, extraction), extraction
 
 
 def runs_locally(backend: Backend) -> bool:
@@ -320,7 +320,10 @@ def _failed(document: Document, status: str, error: str, pages: int = 0) -> Docu
     )
 
 
-def _verified(parsed: ParsedDocument, extraction: Extraction) -> DocumentOutcome:
+def verified(parsed: ParsedDocument, extraction: Extraction) -> DocumentOutcome:
+    """What a run keeps of one extraction: every value checked against the pages, with its
+    grounded flag and confidence, as the run store's rows. A bench that measures the
+    confidence (evals.calibration) takes these rows, so it measures what a run stores."""
     result = extraction.result
     return _checked(
         parsed,
