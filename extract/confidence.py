@@ -89,23 +89,27 @@ def value_confidences(
     """
     sums = sums_by_field(checks)
     printed = PrintedValues(document)
+    known: dict[Evidence, float] = {}  # a document's values share a few kinds of evidence
     confidences: list[float | None] = []
     for item in checked:
-        value = item.value
-        if item.grounded is None or item.quote_found is None:
+        value, found = item.value, item.quote_found
+        if item.grounded is None or found is None:
             confidences.append(None)
             continue
         score = scores.get(value.key)
         if score is None and exact_source:
             score = EXACT_SOURCE_SCORE
-        on_page = item.quote_found in ON_PAGE and bool(item.value_read)
+        read = bool(item.value_read)
         evidence = Evidence(
-            quote_found=item.quote_found,
-            value_read=bool(item.value_read),
-            sums=sums.get(value.field),
-            elsewhere=score is None and on_page and printed.elsewhere(value),
-            retries=retries,
-            backend_score=score,
+            found,
+            read,
+            sums.get(value.field),
+            score is None and read and found in ON_PAGE and printed.elsewhere(value),
+            retries,
+            score,
         )
-        confidences.append(value_confidence(evidence))
+        confidence = known.get(evidence)
+        if confidence is None:
+            confidence = known[evidence] = value_confidence(evidence)
+        confidences.append(confidence)
     return confidences

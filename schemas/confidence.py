@@ -18,8 +18,7 @@ bought again.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 # where a value's quote was found: verbatim on its cited page; on it only once whitespace,
 # case and words hyphenated across a line break are repaired; only on another page; nowhere
@@ -61,9 +60,9 @@ FORMULA_TEXT = (
 )
 
 
-@dataclass(frozen=True)
-class Evidence:
-    """What the checks found for one value: every input of the formula."""
+class Evidence(NamedTuple):
+    """What the checks found for one value: every input of the formula. (A tuple: a
+    document's values share a few of these, and they are made by the thousand.)"""
 
     quote_found: QuoteFound
     value_read: bool  # our typed parser reads the value in the quote
@@ -75,7 +74,7 @@ class Evidence:
 
 
 def _unit(score: float) -> float:
-    return min(max(score, 0.0), 1.0)
+    return 0.0 if score < 0.0 else 1.0 if score > 1.0 else score
 
 
 def value_confidence(evidence: Evidence) -> float:
@@ -93,7 +92,8 @@ def value_confidence(evidence: Evidence) -> float:
         support *= REPAIRED_QUOTE
     if evidence.sums is False:
         support *= SUMS_FAIL
-    support *= PER_RETRY ** max(evidence.retries, 0)
+    if evidence.retries > 0:
+        support *= PER_RETRY**evidence.retries
     if evidence.ocr_score is not None:
         support *= _unit(evidence.ocr_score)
     cap = NOT_ON_PAGE_CAP.get(evidence.quote_found, MOST)

@@ -53,7 +53,7 @@ def test_the_formula(evidence: Evidence, expected: float) -> None:
 def test_the_model_saying_it_is_sure_changes_nothing() -> None:
     """The model's own checks (InvoiceChecks) are not an input: only what we recompute."""
     assert "opinion" in FORMULA_TEXT and "0.99" in FORMULA_TEXT
-    assert not any(name.startswith("checks") for name in Evidence.__dataclass_fields__)
+    assert not any(name.startswith("checks") for name in Evidence._fields)
 
 
 def test_where_a_quote_was_found() -> None:
