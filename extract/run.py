@@ -25,6 +25,7 @@ from contract.update import write_run
 from contract.workbook import WorkbookRefused, check_contract, refuse_if_open
 from extract.backends import Backend, BackendOptions, backend_named
 from extract.backends.base import Extraction, SentRequest
+from extract.backends.chain import Answerer, answerers
 from extract.batch import OnProgress, batch_answers
 from extract.confidence import value_confidence
 from extract.documents import Document, folder_documents, split_of, unique_documents
@@ -80,6 +81,8 @@ class DocumentOutcome:
     made_by: str = ""  # the run whose extraction these values are, when not this one
     values_digest: str = ""  # the values as kept in the store (then ``values`` may be empty)
     found: int = 0  # values that are not empty
+    backend: str | None = None  # who answered: a fallback provider's name, say
+    model: str | None = None
 
     def document_row(self) -> dict[str, Any]:
         return {
@@ -91,6 +94,8 @@ class DocumentOutcome:
             "error": self.error,
             "cached": int(self.cached),
             "source": self.source,
+            "backend": self.backend,
+            "model": self.model,
         }
 
 
@@ -140,16 +145,32 @@ def new_run_id() -> str:
 schema_digest = functools.cache(schema_hash)
 
 
-def cache_key(document: Document, schema: type[BaseModel], backend: Backend) -> str:
-    """Same PDF bytes, schema, prompt and model: the same answer, so no second request."""
-    parts = [
-        document.sha256,
-        schema_digest(schema),
-        backend.name,
-        backend.model,
-        backend.prompt_version,
-    ]
+def answer_key(document: Document, schema: type[BaseModel], answerer: Answerer) -> str:
+    """Same PDF bytes, schema, provider, model and prompt: the same answer, so no second
+    request."""
+    name, model, prompt_version = answerer
+    parts = [document.sha256, schema_digest(schema), name, model, prompt_version]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def cache_key(document: Document, schema: type[BaseModel], backend: Backend) -> str:
+    """The key of the backend's main provider and model."""
+    return answer_key(document, schema, answerers(backend)[0])
+
+
+def cache_keys(document: Document, schema: type[BaseModel], backend: Backend) -> list[str]:
+    """Every key an answer to this document may be kept under: main model, then fallbacks."""
+    return [answer_key(document, schema, answerer) for answerer in answerers(backend)]
+
+
+def kept_key(
+    document: Document, schema: type[BaseModel], backend: Backend, made: Extraction
+) -> str:
+    """The key of whoever answered: a fallback's answer is found again by the next run."""
+    for answerer in answerers(backend):
+        if answerer[:2] == (made.backend, made.model):
+            return answer_key(document, schema, answerer)
+    return cache_key(document, schema, backend)
 
 
 class Pipeline:
@@ -173,8 +194,7 @@ class Pipeline:
 
     def outcome(self, document: Document) -> DocumentOutcome:
         """Never raises: every failure becomes a status and an error on the document."""
-        key = cache_key(document, self.schema, self.backend)
-        cached = None if self.force else self.store.cached_extraction(key)
+        cached = None if self.force else self.cached(document)
         if cached is not None:
             return _from_cache(document, cached)
         if self.parser is None:
@@ -190,10 +210,10 @@ class Pipeline:
             return outcome
         outcome.values_digest = self.store.keep_values(outcome.values)
         self.store.cache_extraction(
-            key,
+            kept_key(document, self.schema, self.backend, extraction),
             document.doc_id,
-            self.backend.name,
-            self.backend.model,
+            extraction.backend,
+            extraction.model,
             extraction.source,
             {
                 "outcome": outcome.document_row(),
@@ -205,11 +225,22 @@ class Pipeline:
         )
         return outcome
 
+    def cached(self, document: Document) -> dict[str, Any] | None:
+        """The kept answer of the first provider in the chain that answered this document."""
+        for key in cache_keys(document, self.schema, self.backend):
+            cached = self.store.cached_extraction(key)
+            if cached is not None:
+                return cached
+        return None
+
     def prefetch(self, document: Document) -> None:
         """Start parsing a queued document that the cache does not answer."""
         if self.parser is not None and (
             self.force
-            or not self.store.has_extraction(cache_key(document, self.schema, self.backend))
+            or not any(
+                self.store.has_extraction(key)
+                for key in cache_keys(document, self.schema, self.backend)
+            )
         ):
             self.parser.prefetch(document)
 
@@ -289,6 +320,8 @@ def _verified(parsed: ParsedDocument, extraction: Extraction) -> DocumentOutcome
         source=source,
         values=rows,
         found=found_in(rows),
+        backend=extraction.backend,
+        model=extraction.model,
     )
 
 
@@ -314,6 +347,8 @@ def _from_cache(document: Document, cached: dict[str, Any]) -> DocumentOutcome:
         made_by=cached.get("run_id") or "",
         values_digest=cached["result"].get("values_digest", ""),
         found=cached["result"].get("found", found_in(values)),
+        backend=cached.get("backend"),
+        model=cached.get("model"),
     )
 
 

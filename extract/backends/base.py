@@ -72,6 +72,7 @@ class SentRequest:
     cost_usd: float = 0.0
     stop_reason: str = ""
     error: str = ""
+    provider: str = ""  # the backend that sent it: anthropic, openai
 
 
 RequestLog = Callable[[SentRequest], None]
