@@ -23,7 +23,7 @@ from contract.reuse import SavedWorkbook
 from contract.sheets import Source, Status
 from contract.update import write_run
 from contract.workbook import WorkbookRefused, check_contract, refuse_if_open
-from extract.backends import Backend, BackendOptions, backend_named
+from extract.backends import Backend, BackendOptions, backend_chain
 from extract.backends.base import Extraction, SentRequest
 from extract.backends.chain import Answerer, answerers
 from extract.batch import OnProgress, batch_answers
@@ -46,6 +46,8 @@ class RunOptions:
     schema: str = "invoice"
     backend: str = "rules"
     backend_options: BackendOptions = field(default_factory=BackendOptions)
+    # (provider, model) in order: a document its predecessors could not get answered goes on
+    fallback: tuple[tuple[str, str | None], ...] = ()
     concurrency: int = 4
     force: bool = False
     limit: int | None = None
@@ -108,6 +110,9 @@ class RunSummary:
     outcomes: list[DocumentOutcome] = field(default_factory=list)  # kept without their values
     fields_found: int = 0  # values are in the store: memory stays flat as the folder grows
     copies: list[tuple[Document, Document]] = field(default_factory=list)  # (copy, original)
+    notes: list[str] = field(default_factory=list)  # what the backends settled on (output mode)
+    # per (provider, model) that answered or was sent requests: docs, ok, cached, cost_usd
+    shares: list[dict[str, Any]] = field(default_factory=list)
 
     def add(self, outcome: DocumentOutcome) -> None:
         self.fields_found += outcome.found
@@ -274,6 +279,12 @@ class Pipeline:
         return _verified(parsed, extraction), extraction
 
 
+def backend_notes(backend: Backend) -> list[str]:
+    """What a backend has to say of the run (e.g. the output mode a server took)."""
+    notes: Callable[[], list[str]] | None = getattr(backend, "notes", None)
+    return notes() if notes is not None else []
+
+
 def runs_locally(backend: Backend) -> bool:
     """A CPU-bound backend (no network): extract in the parse worker, using every core."""
     return bool(getattr(backend, "local", False))
@@ -399,7 +410,7 @@ def execute(
     run_id = new_run_id()
     request_log = RequestLogger(run_id)
     backend_options = replace(options.backend_options, request_log=request_log)
-    backend = backend_named(options.backend, backend_options)
+    backend = backend_chain(options.backend, backend_options, options.fallback)
     options.workbook.parent.mkdir(parents=True, exist_ok=True)
     store = Store.beside(options.workbook)
     request_log.store = store
@@ -443,6 +454,8 @@ def execute(
                 on_document(outcome)
         pipeline.parser.close()
         store.finish_run(run_id)
+        summary.notes = backend_notes(backend)
+        summary.shares = store.run_shares(run_id)
         try:
             saved = write_run(
                 options.workbook,

@@ -38,6 +38,7 @@ from extract.backends.llm import (
     operator_id,
     operator_name,
 )
+from extract.backends.providers import ANTHROPIC_DEFAULT_MODEL
 from extract.errors import BackendError, MissingApiKey
 from extract.pdf import ParsedDocument
 from extract.prices import cost_usd
@@ -50,7 +51,7 @@ from extract.prompt import (
 )
 from extract.store import now
 
-DEFAULT_MODEL = "claude-sonnet-5-5"  # current, not in the SDK's DEPRECATED_MODELS
+DEFAULT_MODEL = ANTHROPIC_DEFAULT_MODEL
 MESSAGES_PATH = "/v1/messages"
 __all__ = ["AnthropicBackend", "operator_id", "operator_name"]
 STOPS = {"max_tokens": Stop.CUT, "refusal": Stop.REFUSAL}
@@ -200,7 +201,7 @@ class AnthropicBackend(ChatBackend):
     def corrected(self, params: dict[str, Any], text: str, problem: str) -> dict[str, Any]:
         return {**params, "messages": params["messages"] + correction_turns(text, problem)}
 
-    def reply(self, attempts: Attempts, params: dict[str, Any]) -> Reply:
+    def reply(self, attempts: Attempts, params: dict[str, Any], schema: type[BaseModel]) -> Reply:
         token = SENDING.set(attempts)
         try:
             message: Message = self.client.messages.create(**params)

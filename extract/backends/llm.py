@@ -152,7 +152,7 @@ class ChatBackend(ABC):
     ) -> dict[str, Any]: ...
 
     @abstractmethod
-    def reply(self, attempts: Attempts, params: dict[str, Any]) -> Reply:
+    def reply(self, attempts: Attempts, params: dict[str, Any], schema: type[BaseModel]) -> Reply:
         """Send ``params`` (the SDK retrying as it does) and read the answer, or raise
         BackendError; ProviderUnavailable once the retries are spent on an unavailable
         provider."""
@@ -190,7 +190,7 @@ class ChatBackend(ABC):
         answer = Answer(None, "", "")
         refused = 0
         for _ in range(tries):
-            reply = self.reply(attempts, params)
+            reply = self.reply(attempts, params, schema)
             usage.add(reply.usage)
             answer = judged(reply, schema)
             if answer.result is not None:
