@@ -16,7 +16,6 @@ import os
 import threading
 import time
 from collections.abc import Iterator
-from concurrent.futures import Future
 from typing import Any
 
 import anthropic
@@ -32,6 +31,7 @@ from extract.backends.llm import (
     ChatBackend,
     Reply,
     Stop,
+    built_off_thread,
     failure,
     judged,
     logged_usage,
@@ -163,20 +163,14 @@ class AnthropicBackend(ChatBackend):
         self.user_id = operator_id(self.options.user)
         # building the client (HTTP transport, TLS certificates) takes ~0.1 s: done on a thread
         # of its own while the run hashes and parses its first documents
-        self._client: Future[anthropic.Anthropic] = Future()
-        threading.Thread(target=self._build_client, name="anthropic-client", daemon=True).start()
+        self._client = built_off_thread(self._built_client, "anthropic-client")
 
-    def _build_client(self) -> None:
-        try:
-            self._client.set_result(
-                anthropic.Anthropic(
-                    max_retries=self.options.max_retries,
-                    timeout=self.options.timeout_s,
-                    middleware=[AttemptLog(self.options)],
-                )
-            )
-        except BaseException as error:  # raised again where the client is first used
-            self._client.set_exception(error)
+    def _built_client(self) -> anthropic.Anthropic:
+        return anthropic.Anthropic(
+            max_retries=self.options.max_retries,
+            timeout=self.options.timeout_s,
+            middleware=[AttemptLog(self.options)],
+        )
 
     @property
     def client(self) -> anthropic.Anthropic:

@@ -11,11 +11,14 @@ from __future__ import annotations
 import getpass
 import hashlib
 import os
+import threading
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Callable
+from concurrent.futures import Future, wait
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -38,6 +41,42 @@ def operator_id(user: str | None) -> str:
     """An opaque id for a provider's user field: a hash, never the operator's name itself."""
     name = user or operator_name()
     return hashlib.sha256(f"pdf-extract:{name}".encode()).hexdigest()[:32]
+
+
+T = TypeVar("T")
+_BUILDING: set[Future[Any]] = set()
+_BUILDING_LOCK = threading.Lock()
+
+
+def _wait_for_builds() -> None:
+    with _BUILDING_LOCK:
+        pending = list(_BUILDING)
+    wait(pending)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(before=_wait_for_builds)
+
+
+def built_off_thread(build: Callable[[], T], name: str) -> Future[T]:
+    """An SDK client built on a thread of its own: its imports and TLS set-up (0.1-0.2 s) run
+    while the run hashes its documents. A fork (the parse workers) waits for it, since a child
+    forked in the middle of an import would hang on that import's lock."""
+    future: Future[T] = Future()
+    with _BUILDING_LOCK:
+        _BUILDING.add(future)
+
+    def run() -> None:
+        try:
+            future.set_result(build())
+        except BaseException as error:  # raised again where the client is first used
+            future.set_exception(error)
+        finally:
+            with _BUILDING_LOCK:
+                _BUILDING.discard(future)
+
+    threading.Thread(target=run, name=name, daemon=True).start()
+    return future
 
 
 @dataclass

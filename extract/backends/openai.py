@@ -16,7 +16,6 @@ import json
 import os
 import threading
 import time
-from concurrent.futures import Future
 from typing import Any
 
 import openai
@@ -29,6 +28,7 @@ from extract.backends.llm import (
     ChatBackend,
     Reply,
     Stop,
+    built_off_thread,
     failure,
     logged_usage,
     operator_id,
@@ -100,7 +100,7 @@ class AttemptLogClient(openai.DefaultHttpxClient):
     def __init__(self, options: BackendOptions, local: bool, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.backend_options = options
-        self.local = local
+        self.local_server = local
 
     def send(self, request: Any, **kwargs: Any) -> Any:
         sending = SENDING.get()
@@ -142,7 +142,7 @@ class AttemptLogClient(openai.DefaultHttpxClient):
                 content=json.dumps(body).encode(),
                 request=request,
             )
-        usage = usage_from(data.get("usage") or {}, sending.model, self.local)
+        usage = usage_from(data.get("usage") or {}, sending.model, self.local_server)
         sending.log(self.backend_options, started, clock, stop_reason=finish, **logged_usage(usage))
         return response
 
@@ -157,10 +157,10 @@ class OpenAIBackend(ChatBackend):
     def __init__(self, options: BackendOptions | None = None) -> None:
         self.options = options or BackendOptions()
         self.server = openai_server()
-        self.local = is_local_url(self.server)
-        if not os.environ.get("OPENAI_API_KEY") and not self.local:
+        self.local_server = is_local_url(self.server)
+        if not os.environ.get("OPENAI_API_KEY") and not self.local_server:
             raise MissingApiKey(NO_KEY)
-        if self.local and not self.options.model:
+        if self.local_server and not self.options.model:
             raise InputError(
                 f"OPENAI_BASE_URL {self.server} is a local server: name its model with --model"
                 " (e.g. --model llama3.1:8b for Ollama), or --fallback openai:MODEL"
@@ -172,22 +172,18 @@ class OpenAIBackend(ChatBackend):
         self._lock = threading.Lock()
         self.mode = Mode.JSON_SCHEMA  # settled by the first refusal, for the rest of the run
         self.images = True
-        self._client: Future[openai.OpenAI] = Future()
-        threading.Thread(target=self._build_client, name="openai-client", daemon=True).start()
+        self._client = built_off_thread(self._built_client, "openai-client")
 
-    def _build_client(self) -> None:
-        try:
-            self._client.set_result(
-                openai.OpenAI(
-                    # a local server takes any key; the SDK insists on one
-                    api_key=os.environ.get("OPENAI_API_KEY") or "no-key-local-server",
-                    max_retries=self.options.max_retries,
-                    timeout=self.options.timeout_s,
-                    http_client=AttemptLogClient(self.options, self.local),
-                )
-            )
-        except BaseException as error:  # raised again where the client is first used
-            self._client.set_exception(error)
+    def _built_client(self) -> openai.OpenAI:
+        client = openai.OpenAI(
+            # a local server takes any key; the SDK insists on one
+            api_key=os.environ.get("OPENAI_API_KEY") or "no-key-local-server",
+            max_retries=self.options.max_retries,
+            timeout=self.options.timeout_s,
+            http_client=AttemptLogClient(self.options, self.local_server),
+        )
+        client.chat.completions  # noqa: B018  its lazy imports here, not in the first request
+        return client
 
     @property
     def client(self) -> openai.OpenAI:
@@ -218,7 +214,7 @@ class OpenAIBackend(ChatBackend):
         shape = response_format(schema, mode)
         if shape is not None:
             params["response_format"] = shape
-        if not self.local:  # an opaque id for OpenAI's abuse monitoring, never the name
+        if not self.local_server:  # an opaque id for OpenAI's abuse monitoring, never the name
             params["extra_body"] = {"safety_identifier": self.user_id}
         return params
 
@@ -256,7 +252,7 @@ class OpenAIBackend(ChatBackend):
         finally:
             SENDING.reset(token)
         used = completion.usage.model_dump() if completion.usage is not None else {}
-        usage = usage_from(used, attempts.model, self.local)
+        usage = usage_from(used, attempts.model, self.local_server)
         if not completion.choices:
             return Reply("", Stop.END, usage)
         choice = completion.choices[0]
