@@ -11,9 +11,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # package -> top-level modules it must never import
 FORBIDDEN = {
-    "schemas": {"extract", "contract", "evals", "anthropic"},
-    "contract": {"extract", "evals", "anthropic"},
-    "evals": {"extract", "anthropic"},
+    "schemas": {"extract", "contract", "evals", "anthropic", "openai"},
+    "contract": {"extract", "evals", "anthropic", "openai"},
+    "evals": {"extract", "anthropic", "openai"},
 }
 
 
@@ -52,3 +52,13 @@ def test_only_the_claude_backend_imports_the_sdk() -> None:
         and "anthropic" not in path.parent.name
     ]
     assert not offending
+
+
+def test_only_the_openai_backend_imports_its_sdk() -> None:
+    importers = {
+        str(path.relative_to(ROOT))
+        for package in ("extract", "schemas", "contract", "evals")
+        for path in sources(package)
+        if any(n.split(".")[0] == "openai" for n in imported_modules(path))
+    }
+    assert importers == {"extract/backends/openai.py"}
