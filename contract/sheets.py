@@ -1,6 +1,7 @@
-"""The workbook's vocabulary: sheets, their columns and owners, and the words people meet.
+"""The workbook's sheets: their columns, owners and the help each column shows.
 
-Everything a person sees in the workbook is named here once and imported elsewhere.
+Every sheet and column a person sees is named here once and imported elsewhere; the words in
+the cells (statuses, verdicts, sources, splits) are schemas.vocabulary's, shared by every layer.
 """
 
 from __future__ import annotations
@@ -8,46 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Literal
 
+from schemas.vocabulary import Status
+
 Owner = Literal["pipeline", "testers", "client"]
-
-
-class Status:
-    """A document's status in the documents sheet."""
-
-    OK: Final = "ok"
-    CORRUPT: Final = "corrupt"
-    ENCRYPTED: Final = "encrypted"
-    EMPTY: Final = "empty"
-    NOT_PDF: Final = "not_pdf"
-    NO_TEXT: Final = "no_text"
-    TIMEOUT: Final = "timeout"
-    FAILED: Final = "failed"
-    UNREADABLE: Final = "unreadable"
-    ALL: Final = (OK, CORRUPT, ENCRYPTED, EMPTY, NOT_PDF, NO_TEXT, TIMEOUT, FAILED, UNREADABLE)
-
-
-class Verdict:
-    """What a tester says of a suggested value (the ground_truth dropdown)."""
-
-    CORRECT: Final = "correct"
-    WRONG: Final = "wrong"
-    ABSENT: Final = "absent"
-    ALL: Final = (CORRECT, WRONG, ABSENT)
-
-
-class Source:
-    """Where a value in final (or export) comes from."""
-
-    CLIENT: Final = "client"
-    TESTER: Final = "tester"
-    MODEL: Final = "model"
-    EMBEDDED_XML: Final = "embedded_xml"
-
-
-class Split:
-    DEV: Final = "dev"
-    HOLDOUT: Final = "holdout"
-    ALL: Final = "all"
 
 
 @dataclass(frozen=True)

@@ -37,10 +37,10 @@ from contract.sheets import (
     SHEETS,
     Key,
     Sheet,
-    Verdict,
 )
 from contract.xlsx_read import XlsxReader
 from contract.xlsx_write import Dropdown, SheetOut, write_xlsx
+from schemas.vocabulary import Verdict
 
 __all__ = [
     "BACKUPS_KEPT",

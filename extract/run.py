@@ -20,23 +20,23 @@ from typing import Any
 from pydantic import BaseModel
 
 from contract.reuse import SavedWorkbook
-from contract.sheets import Source, Status
 from contract.update import write_run
 from contract.workbook import WorkbookRefused, check_contract, refuse_if_open
 from extract.backends import Backend, BackendOptions, backend_chain
-from extract.backends.base import Extraction, SentRequest
+from extract.backends.base import Extraction
 from extract.backends.chain import Answerer, answerers
+from extract.backends.embedded import embedded_extraction
 from extract.batch import OnProgress, batch_answers
 from extract.confidence import value_confidence
 from extract.documents import Document, folder_documents, split_of, unique_documents
-from extract.embedded import embedded_extraction
 from extract.errors import ExtractError, WorkbookError
 from extract.grounding import arithmetic_warnings, grounded_values
 from extract.parse import DEFAULT_TIMEOUT_S, FORKS, ParseStage
 from extract.pdf import ParsedDocument, parsed_document
-from extract.store import Store, run_values_of
+from extract.store import SentRequest, Store, run_values_of
 from schemas import resolved_schema_spec, schema_named
 from schemas.base import field_values, schema_hash
+from schemas.vocabulary import Source, Status
 
 
 @dataclass(frozen=True)

@@ -17,12 +17,31 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from extract.backends.base import SentRequest
+from typing import Any
 
 Migration = Callable[[sqlite3.Connection], None]
+
+
+@dataclass(frozen=True)
+class SentRequest:
+    """One request a backend sent to a provider: a row of the requests table, never a key.
+
+    It lives beside the table it fills, so the store depends on no backend.
+    """
+
+    doc_id: str
+    model: str
+    attempt: int
+    started: str
+    latency_ms: float
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    cost_usd: float = 0.0
+    stop_reason: str = ""
+    error: str = ""
+    provider: str = ""  # the backend that sent it: anthropic, openai
 
 
 def _statements(db: sqlite3.Connection, script: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-from extract.backends.base import Backend, BackendOptions, Extraction, SentRequest, Usage
+from extract.backends.base import Backend, BackendOptions, Extraction, Usage
 from extract.backends.chain import chained
 from extract.backends.providers import PROVIDER_BY_NAME
 from extract.errors import InputError, MissingApiKey
@@ -17,7 +17,6 @@ __all__ = [
     "Backend",
     "BackendOptions",
     "Extraction",
-    "SentRequest",
     "Usage",
     "backend_chain",
     "backend_named",

@@ -24,7 +24,7 @@ from anthropic.types import Message
 from pydantic import BaseModel
 
 from extract.backends.anthropic_batch import batch_progress, batch_results, submit
-from extract.backends.base import BackendOptions, BatchResult, Extraction, SentRequest, Usage
+from extract.backends.base import BackendOptions, BatchResult, Extraction, Usage
 from extract.backends.llm import (
     SENDING,
     Attempts,
@@ -49,7 +49,7 @@ from extract.prompt import (
     document_content,
     system_blocks,
 )
-from extract.store import now
+from extract.store import SentRequest, now
 
 DEFAULT_MODEL = ANTHROPIC_DEFAULT_MODEL
 MESSAGES_PATH = "/v1/messages"

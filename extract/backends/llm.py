@@ -22,11 +22,11 @@ from typing import Any, Final, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from extract.backends.base import BackendOptions, Extraction, SentRequest, Usage
+from extract.backends.base import BackendOptions, Extraction, Usage
 from extract.errors import BackendError, ProviderUnavailable
 from extract.pdf import ParsedDocument
 from extract.prompt import MAX_TOKENS_CAP
-from extract.store import now
+from extract.store import SentRequest, now
 
 
 def operator_name() -> str:
