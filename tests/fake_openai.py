@@ -10,11 +10,8 @@ or as a process (``python tests/fake_openai.py --latency 0.3`` prints its base U
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import json
-import socket
-import struct
 import threading
 import time
 from collections import deque
@@ -22,7 +19,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from fake_anthropic import MARKER, PAGE, QuietServer, Reply, good_answer
+from fake_anthropic import MARKER, PAGE, JsonHandler, QuietServer, Reply, good_answer, serve
 
 FINISH = {"end_turn": "stop", "max_tokens": "length", "refusal": "content_filter"}
 ERROR_TYPES = {429: "rate_limit_exceeded", 500: "server_error", 503: "server_error"}
@@ -145,28 +142,7 @@ class FakeOpenAI:
 
 
 def handler_for(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def setup(self) -> None:
-            super().setup()
-            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-        def send_json(
-            self, status: int, payload: Any, headers: dict[str, str] | None = None
-        ) -> None:
-            data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(data)))
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(data)
-
+    class Handler(JsonHandler):
         def error(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
             kind = ERROR_TYPES.get(status, "invalid_request_error")
             body = {"error": {"message": message, "type": kind, "param": None, "code": None}}
@@ -191,11 +167,7 @@ def handler_for(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
         def answer(self, received: Received, reply: Reply) -> None:
             time.sleep(fake.latency + reply.delay)
             if reply.kind == "reset":
-                self.connection.setsockopt(
-                    socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
-                )
-                self.connection.close()
-                self.close_connection = True
+                self.reset()
                 return
             if reply.kind == "garbage":
                 self.send_json(200, b'{"id": "chatcmpl-broken", "choices": [')
@@ -208,19 +180,5 @@ def handler_for(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--port", type=int, default=0)
-    parser.add_argument("--latency", type=float, default=0.0)
-    args = parser.parse_args()
-    fake = FakeOpenAI(latency=args.latency).start(args.port)
-    print(fake.base_url, flush=True)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        fake.stop()
-
-
 if __name__ == "__main__":
-    main()
+    serve(FakeOpenAI, __doc__ or "")
