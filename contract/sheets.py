@@ -159,10 +159,13 @@ COLUMN_HELP: Final[dict[str, dict[str, str]]] = {
         " load only what is vouched for.",
     },
     RUNS.name: {
-        "run_id": "The run (or scoring) this row describes.",
+        "run_id": "The run (or scoring) this row describes. A run whose documents several"
+        " providers answered (--fallback) has a row per provider and model under it,"
+        " RUN:PROVIDER:MODEL, with what that one answered and cost.",
         "started": "When it started (UTC).",
         "finished": "When it finished (UTC).",
-        "backend": "anthropic (Claude) or rules (offline).",
+        "backend": "anthropic (Claude), openai (OpenAI or a local model server) or rules"
+        " (offline).",
         "model": "The model used.",
         "schema": "The schema the documents were read with.",
         "docs": "Documents read.",

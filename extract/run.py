@@ -23,8 +23,9 @@ from contract.acceptance import DEFAULT_REVIEW_THRESHOLD
 from contract.reuse import SavedWorkbook
 from contract.update import write_run
 from contract.workbook import WorkbookRefused, check_contract, refuse_if_open
-from extract.backends import Backend, BackendOptions, backend_named
+from extract.backends import Backend, BackendOptions, backend_chain
 from extract.backends.base import Extraction
+from extract.backends.chain import Answerer, answerers
 from extract.backends.embedded import embedded_extraction
 from extract.batch import OnProgress, batch_answers
 from extract.confidence import value_confidences
@@ -47,6 +48,8 @@ class RunOptions:
     schema: str = "invoice"
     backend: str = "rules"
     backend_options: BackendOptions = field(default_factory=BackendOptions)
+    # (provider, model) in order: a document its predecessors could not get answered goes on
+    fallback: tuple[tuple[str, str | None], ...] = ()
     concurrency: int = 4
     force: bool = False
     limit: int | None = None
@@ -85,6 +88,8 @@ class DocumentOutcome:
     made_by: str = ""  # the run whose extraction these values are, when not this one
     values_digest: str = ""  # the values as kept in the store (then ``values`` may be empty)
     found: int = 0  # values that are not empty
+    backend: str | None = None  # who answered: a fallback provider's name, say
+    model: str | None = None
 
     def document_row(self) -> dict[str, Any]:
         return {
@@ -96,6 +101,8 @@ class DocumentOutcome:
             "error": self.error,
             "cached": int(self.cached),
             "source": self.source,
+            "backend": self.backend,
+            "model": self.model,
         }
 
 
@@ -110,6 +117,9 @@ class RunSummary:
     copies: list[tuple[Document, Document]] = field(default_factory=list)  # (copy, original)
     accept_above: float = DEFAULT_REVIEW_THRESHOLD  # the review threshold final used
     accept_reason: str = ""  # where that threshold came from, for the summary
+    notes: list[str] = field(default_factory=list)  # what the backends settled on (output mode)
+    # per (provider, model) that answered or was sent requests: docs, ok, cached, cost_usd
+    shares: list[dict[str, Any]] = field(default_factory=list)
 
     def add(self, outcome: DocumentOutcome) -> None:
         self.fields_found += outcome.found
@@ -147,16 +157,32 @@ def new_run_id() -> str:
 schema_digest = functools.cache(schema_hash)
 
 
-def cache_key(document: Document, schema: type[BaseModel], backend: Backend) -> str:
-    """Same PDF bytes, schema, prompt and model: the same answer, so no second request."""
-    parts = [
-        document.sha256,
-        schema_digest(schema),
-        backend.name,
-        backend.model,
-        backend.prompt_version,
-    ]
+def answer_key(document: Document, schema: type[BaseModel], answerer: Answerer) -> str:
+    """Same PDF bytes, schema, provider, model and prompt: the same answer, so no second
+    request."""
+    name, model, prompt_version = answerer
+    parts = [document.sha256, schema_digest(schema), name, model, prompt_version]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def cache_key(document: Document, schema: type[BaseModel], backend: Backend) -> str:
+    """The key of the backend's main provider and model."""
+    return answer_key(document, schema, answerers(backend)[0])
+
+
+def cache_keys(document: Document, schema: type[BaseModel], backend: Backend) -> list[str]:
+    """Every key an answer to this document may be kept under: main model, then fallbacks."""
+    return [answer_key(document, schema, answerer) for answerer in answerers(backend)]
+
+
+def kept_key(
+    document: Document, schema: type[BaseModel], backend: Backend, made: Extraction
+) -> str:
+    """The key of whoever answered: a fallback's answer is found again by the next run."""
+    for answerer in answerers(backend):
+        if answerer[:2] == (made.backend, made.model):
+            return answer_key(document, schema, answerer)
+    return cache_key(document, schema, backend)
 
 
 class Pipeline:
@@ -180,13 +206,12 @@ class Pipeline:
 
     def outcome(self, document: Document) -> DocumentOutcome:
         """Never raises: every failure becomes a status and an error on the document."""
-        key = cache_key(document, self.schema, self.backend)
-        cached = None if self.force else self.store.cached_extraction(key)
+        cached = None if self.force else self.cached(document)
         if cached is not None:
             if cached["result"].get("confidence_version") == CONFIDENCE_VERSION:
                 return _from_cache(document, cached)
             if not runs_locally(self.backend):  # a local backend just extracts again: free
-                rechecked = self.rechecked(document, key, cached)
+                rechecked = self.rechecked(document, cached)
                 if rechecked is not None:
                     return rechecked
         if self.parser is None:
@@ -202,10 +227,10 @@ class Pipeline:
             return outcome
         outcome.values_digest = self.store.keep_values(outcome.values)
         self.store.cache_extraction(
-            key,
+            kept_key(document, self.schema, self.backend, extraction),
             document.doc_id,
-            self.backend.name,
-            self.backend.model,
+            extraction.backend,
+            extraction.model,
             extraction.source,
             {
                 "outcome": outcome.document_row(),
@@ -218,9 +243,15 @@ class Pipeline:
         )
         return outcome
 
-    def rechecked(
-        self, document: Document, key: str, cached: dict[str, Any]
-    ) -> DocumentOutcome | None:
+    def cached(self, document: Document) -> dict[str, Any] | None:
+        """The kept answer of the first provider in the chain that answered this document."""
+        for key in cache_keys(document, self.schema, self.backend):
+            cached = self.store.cached_extraction(key)
+            if cached is not None:
+                return cached
+        return None
+
+    def rechecked(self, document: Document, cached: dict[str, Any]) -> DocumentOutcome | None:
         """A cached answer whose confidences an older formula gave, checked again against its
         pages (from the parse cache): new confidences, no request. None when the document
         cannot be read now; then it is extracted again."""
@@ -248,7 +279,7 @@ class Pipeline:
         outcome.values_digest = self.store.keep_values(outcome.values)
         made_by = cached.get("run_id") or ""
         self.store.cache_extraction(
-            key,
+            cached["key"],
             document.doc_id,
             cached["backend"],
             cached["model"],
@@ -264,13 +295,17 @@ class Pipeline:
             made_by,
         )
         outcome.cached, outcome.made_by = True, made_by
+        outcome.backend, outcome.model = cached.get("backend"), cached.get("model")
         return outcome
 
     def prefetch(self, document: Document) -> None:
         """Start parsing a queued document that the cache does not answer."""
         if self.parser is not None and (
             self.force
-            or not self.store.has_extraction(cache_key(document, self.schema, self.backend))
+            or not any(
+                self.store.has_extraction(key)
+                for key in cache_keys(document, self.schema, self.backend)
+            )
         ):
             self.parser.prefetch(document)
 
@@ -304,6 +339,12 @@ class Pipeline:
         return verified(parsed, extraction), extraction
 
 
+def backend_notes(backend: Backend) -> list[str]:
+    """What a backend has to say of the run (e.g. the output mode a server took)."""
+    notes: Callable[[], list[str]] | None = getattr(backend, "notes", None)
+    return notes() if notes is not None else []
+
+
 def runs_locally(backend: Backend) -> bool:
     """A CPU-bound backend (no network): extract in the parse worker, using every core."""
     return bool(getattr(backend, "local", False))
@@ -325,7 +366,7 @@ def verified(parsed: ParsedDocument, extraction: Extraction) -> DocumentOutcome:
     grounded flag and confidence, as the run store's rows. A bench that measures the
     confidence (evals.calibration) takes these rows, so it measures what a run stores."""
     result = extraction.result
-    return _checked(
+    outcome = _checked(
         parsed,
         type(result),
         field_values(result),
@@ -333,6 +374,8 @@ def verified(parsed: ParsedDocument, extraction: Extraction) -> DocumentOutcome:
         extraction.scores,
         extraction.validation_retries,
     )
+    outcome.backend, outcome.model = extraction.backend, extraction.model
+    return outcome
 
 
 def _checked(
@@ -411,6 +454,8 @@ def _from_cache(document: Document, cached: dict[str, Any]) -> DocumentOutcome:
         made_by=cached.get("run_id") or "",
         values_digest=cached["result"].get("values_digest", ""),
         found=cached["result"].get("found", found_in(values)),
+        backend=cached.get("backend"),
+        model=cached.get("model"),
     )
 
 
@@ -481,7 +526,7 @@ def execute(
     run_id = new_run_id()
     request_log = RequestLogger(run_id)
     backend_options = replace(options.backend_options, request_log=request_log)
-    backend = backend_named(options.backend, backend_options)
+    backend = backend_chain(options.backend, backend_options, options.fallback)
     options.workbook.parent.mkdir(parents=True, exist_ok=True)
     store = Store.beside(options.workbook)
     request_log.store = store
@@ -536,6 +581,8 @@ def execute(
                 on_document(outcome)
         pipeline.parser.close()
         store.finish_run(run_id)
+        summary.notes = backend_notes(backend)
+        summary.shares = store.run_shares(run_id)
         try:
             saved = write_run(
                 options.workbook,
