@@ -43,6 +43,8 @@ def _percent(value: float | None) -> str:
 def _accepted(at: Acceptance) -> str:
     through = at.straight_through
     wrong = at.hallucination
+    if not through.hits:
+        return f"nothing accepted unseen (0 of {through.total} values)"
     return (
         f"straight-through {_percent(through.value)} ({through.hits} of {through.total} values"
         f" need no human look); hallucination among the accepted labelled values"

@@ -44,7 +44,8 @@ LLM_SUPPORT = tuple(  # nothing confirms it, printed elsewhere, sums hold, both
 FORMULA_TEXT = (
     f"confidence = min({MOST:g}, support x doubts, cap): from what can be checked, never"
     " the model's opinion of itself."
-    " support: the rules backend's own evidence score; for an LLM 1 - doubt, the doubt"
+    " support: the backend's own evidence score when it gives one (the rules backend);"
+    " otherwise (an LLM) 1 - doubt, the doubt"
     f" {DOUBT:g} multiplied by {DOUBT_IF_SUMS_HOLD:g} when the schema's sums hold with the"
     f" value and by"
     f" {DOUBT_IF_ELSEWHERE:g} when the same value is printed elsewhere in the document"
