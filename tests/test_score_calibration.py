@@ -62,7 +62,8 @@ def test_a_scoring_sets_the_threshold_the_next_run_accepts_at(tmp_path: Path) ->
     assert f"confidence >= {threshold:g} (recommended by extract score of run {first})" in output
     sheets = load_contract(workbook)
     runs = {row["run_id"]: row for row in sheets.sheet("runs")}
-    assert [row["accept_above"] for row in runs.values()] == [1, threshold]
+    (second,) = set(runs) - {first}  # two runs in one second sort by their random part
+    assert runs[first]["accept_above"] == 1 and runs[second]["accept_above"] == threshold
     # the keys nobody judged (the fixture judged nearly all) follow the threshold
     store = Store.beside(workbook)
     try:
