@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from extract.backends.base import BackendOptions, Extraction
-from extract.embedded import embedded_extraction
+from extract.backends.embedded import embedded_extraction
 from extract.pdf import ParsedDocument
 from extract.rules.amounts import Money, amounts_printed, money_candidates
 from extract.rules.cues import CueIndex
