@@ -5,12 +5,16 @@
 Every set under the realworld folder (each PDF beside a ``<stem>.json`` of what its page
 prints; invoice2data's own truth format is read as bench_rules reads it) and samples/. Per
 field: accuracy (labelled keys right), hallucination (wrong among written values), coverage
-(written among printed values), and how those move with the confidence a value carries: a
-table of thresholds with the coverage and hallucination of the values at or above each. The
-figures come from the evals code (``evals.metrics.scored``) and the run's own confidence
-(``extract.confidence.value_confidence`` over grounding and the backend's scores), so they are
-the ones ``extract score`` would give. Line items are scored on samples/ only: the realworld
-truth does not list them. ``--errors`` lists every wrong and every missed value.
+(written among printed values), the hallucination of the values at or above 0.9 confidence,
+and what final would accept unseen at the review threshold ``extract score`` recommends for
+the three realworld sets together (evals.calibration: the lowest at which the accepted
+values' 95% upper bound of hallucination is at most 1%): the straight-through rate (values
+accepted among the values written) and the hallucination among the accepted. Then a table of
+thresholds: coverage and hallucination of the values at or above each. The values, their
+grounding and confidence are what a run stores (``extract.run.verified``), scored by the
+evals code, so the figures are the ones ``extract score`` gives. Line items are scored on
+samples/ only: the realworld truth does not list them. ``--errors`` lists every wrong and
+every missed value.
 """
 
 from __future__ import annotations
@@ -29,15 +33,16 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_rules import labels_for  # noqa: E402
 
+from contract.acceptance import accepted  # noqa: E402
 from contract.sheets import Key  # noqa: E402
+from evals.calibration import recommended_threshold  # noqa: E402
 from evals.labels import Label  # noqa: E402
-from evals.metrics import Judgement, scored  # noqa: E402
+from evals.metrics import Judgement, Scores, scored  # noqa: E402
 from extract.backends.rules import RulesBackend  # noqa: E402
-from extract.confidence import value_confidence  # noqa: E402
 from extract.documents import folder_documents  # noqa: E402
-from extract.grounding import grounded_values  # noqa: E402
 from extract.pdf import parsed_document  # noqa: E402
-from schemas.base import field_specs, field_values  # noqa: E402
+from extract.run import verified  # noqa: E402
+from schemas.base import field_specs  # noqa: E402
 from schemas.invoice import Invoice  # noqa: E402
 
 FIELDS = (
@@ -66,14 +71,15 @@ def realworld_root(start: Path = ROOT) -> Path | None:
 
 @dataclass
 class SetRun:
-    """One set through the backend: its scores, each value's confidence, what failed."""
+    """One set through the backend as a run keeps it: its value rows, their scoring, what
+    failed."""
 
     name: str
     documents: int = 0
     pages: int = 0
     failed: list[str] = field(default_factory=list)
     judgements: list[Judgement] = field(default_factory=list)
-    confidence: dict[Key, float | None] = field(default_factory=dict)
+    rows: list[dict[str, Any]] = field(default_factory=list)
     files: dict[str, str] = field(default_factory=dict)  # doc_id -> file
     extract_s: float = 0.0
 
@@ -82,7 +88,6 @@ def run_set(name: str, folder: Path, truth_folder: Path, fields: Iterable[str]) 
     backend = RulesBackend()
     wanted = set(fields)
     labels: dict[Key, Label] = {}
-    rows: list[dict[str, Any]] = []
     outcome = SetRun(name)
     for document in folder_documents(folder):
         truth_file = truth_folder / f"{document.path.stem}.json"
@@ -102,21 +107,7 @@ def run_set(name: str, folder: Path, truth_folder: Path, fields: Iterable[str]) 
             outcome.failed.append(f"{document.file}: failed {type(error).__name__}: {error}")
             continue
         outcome.extract_s += time.perf_counter() - started
-        for checked in grounded_values(parsed, field_values(extraction.result)):
-            value = checked.value
-            key = (document.doc_id, value.field, value.item)
-            outcome.confidence[key] = value_confidence(checked, extraction.scores.get(value.key))
-            rows.append(
-                {
-                    "doc_id": document.doc_id,
-                    "field": value.field,
-                    "item": value.item,
-                    "value": value.value,
-                    "page": value.page,
-                    "quote": value.quote,
-                    "grounded": checked.grounded,
-                }
-            )
+        outcome.rows += verified(parsed, extraction).values
         labels.update(
             {
                 key: label
@@ -124,7 +115,7 @@ def run_set(name: str, folder: Path, truth_folder: Path, fields: Iterable[str]) 
                 if key[1] in wanted or key[1].split(".")[0] in wanted
             }
         )
-    outcome.judgements = scored(rows, labels, field_specs(Invoice)).judgements
+    outcome.judgements = scored(outcome.rows, labels, field_specs(Invoice)).judgements
     return outcome
 
 
@@ -155,9 +146,9 @@ def counts(judgements: Iterable[Judgement]) -> Counts:
     return total
 
 
-def kept(outcome: SetRun, judgement: Judgement, threshold: float) -> Judgement:
+def kept(judgement: Judgement, threshold: float) -> Judgement:
     """The judgement as it would be had values below ``threshold`` been left empty."""
-    confidence = outcome.confidence.get(judgement.key)
+    confidence = judgement.confidence
     if judgement.predicted is None or (confidence is not None and confidence >= threshold):
         return judgement
     return Judgement(
@@ -171,6 +162,13 @@ def kept(outcome: SetRun, judgement: Judgement, threshold: float) -> Judgement:
     )
 
 
+def review_threshold(runs: list[SetRun], fields: Iterable[str]) -> float | None:
+    """What ``extract score`` would recommend over these runs' values of ``fields``."""
+    wanted = set(fields)
+    judgements = [j for run in runs for j in run.judgements if j.key[1] in wanted]
+    return recommended_threshold(Scores(judgements, []))
+
+
 def _pct(hits: int, total: int) -> str:
     return "-" if not total else f"{100 * hits / total:.1f}%"
 
@@ -179,24 +177,32 @@ def _ratio(hits: int, total: int) -> str:
     return "-" if not total else f"{100 * hits / total:.1f}% ({hits}/{total})"
 
 
-def field_table(outcome: SetRun, fields: Iterable[str]) -> None:
-    # The last two columns are for the confidence work (extract/confidence.py): the share of
-    # values at or above its recommended review threshold (straight-through rate) and the
-    # hallucination among those accepted values. Until it recommends a threshold: "-".
+def field_table(outcome: SetRun, fields: Iterable[str], threshold: float | None) -> None:
+    """Per field; the last two columns at the recommended review ``threshold``: the share of
+    the values written that final accepts unseen (straight-through) and the hallucination
+    among the labelled values it accepts."""
     print(
         f"{'field':16} {'labeled':>7} {'accuracy':>9} {'halluc.':>15} {'coverage':>16}"
-        f" {'halluc.>=0.9':>15} {'stp@rec':>8} {'halluc.@rec':>11}"
+        f" {'halluc.>=0.9':>15} {'stp@rec':>15} {'halluc.@rec':>13}"
     )
     for name in fields:
         judged = [j for j in outcome.judgements if j.key[1] == name]
         if not judged:
             continue
         tally = counts(judged)
-        high = counts(kept(outcome, j, HIGH) for j in judged)
+        high = counts(kept(j, HIGH) for j in judged)
+        written = [r for r in outcome.rows if r["field"] == name and r["value"] is not None]
+        if threshold is None:
+            through = wrong = "-"
+        else:
+            taken = [r for r in written if accepted(r["grounded"], r["confidence"], threshold)]
+            through = _ratio(len(taken), len(written))
+            sure = counts(kept(j, threshold) for j in judged if j.grounded)
+            wrong = _ratio(sure.wrong, sure.written)
         print(
             f"{name:16} {tally.labeled:7d} {_pct(tally.correct, tally.labeled):>9} "
             f"{_ratio(tally.wrong, tally.written):>15} {_ratio(tally.covered, tally.printed):>16}"
-            f" {_ratio(high.wrong, high.written):>15} {'-':>8} {'-':>11}"
+            f" {_ratio(high.wrong, high.written):>15} {through:>15} {wrong:>13}"
         )
 
 
@@ -205,7 +211,7 @@ def threshold_table(runs: list[SetRun], fields: Iterable[str]) -> None:
     print(f"{'threshold':>9} {'written':>8} {'coverage':>16} {'hallucination':>16}")
     for threshold in THRESHOLDS:
         tally = counts(
-            kept(run, judgement, threshold)
+            kept(judgement, threshold)
             for run in runs
             for judgement in run.judgements
             if judgement.key[1] in wanted
@@ -220,7 +226,7 @@ def errors(outcome: SetRun) -> None:
     for judgement in sorted(outcome.judgements, key=lambda j: (outcome.files[j.key[0]], j.key)):
         if judgement.correct or judgement.key[2] is not None:
             continue
-        confidence = outcome.confidence.get(judgement.key)
+        confidence = judgement.confidence
         shown = "-" if confidence is None else f"{confidence:.2f}"
         print(
             f"  {outcome.files[judgement.key[0]]:38} {judgement.key[1]:15} "
@@ -247,26 +253,34 @@ def main() -> None:
     sets.append(
         ("samples", ROOT / "samples" / "pdfs", ROOT / "samples" / "truth", all_fields + item_fields)
     )
-    realworld: list[SetRun] = []
-    for name, folder, truth, fields in sets:
-        outcome = run_set(name, folder, truth, fields)
+    runs = [(run_set(name, folder, truth, fields), fields) for name, folder, truth, fields in sets]
+    realworld = [run for run, _ in runs if run.name != "samples"]
+    threshold = review_threshold(realworld, FIELDS)
+    for outcome, fields in runs:
         print(
-            f"\n== {name}: {outcome.documents} documents, {outcome.pages} pages, "
+            f"\n== {outcome.name}: {outcome.documents} documents, {outcome.pages} pages, "
             f"{len(outcome.failed)} failed; rules "
             f"{1000 * outcome.extract_s / max(outcome.pages, 1):.2f} ms/page"
         )
         for failure in outcome.failed:
             print(f"  FAILED {failure}")
-        field_table(outcome, [f for f in fields if f in FIELDS or f.startswith("line_items.")])
+        shown = [f for f in fields if f in FIELDS or f.startswith("line_items.")]
+        field_table(outcome, shown, threshold)
         print()
         threshold_table([outcome], FIELDS)
         if args.errors:
             errors(outcome)
-        if name != "samples":
-            realworld.append(outcome)
     if realworld:
         print(f"\n== the {len(realworld)} realworld sets together (the nine fields)")
         threshold_table(realworld, FIELDS)
+        high = counts(
+            kept(j, HIGH) for run in realworld for j in run.judgements if j.key[1] in FIELDS
+        )
+        print(
+            f"values at confidence >= {HIGH}: {high.written}, wrong "
+            f"{_ratio(high.wrong, high.written)}; recommended review threshold: "
+            + ("none (too few labels, or too many wrong)" if threshold is None else f"{threshold}")
+        )
 
 
 if __name__ == "__main__":
