@@ -1,9 +1,15 @@
-"""The offline rules backend: the schema's labels find values, and every value quotes its line.
+"""The offline rules backend: candidates with their evidence, chosen together, or nothing.
 
-Template-free: nothing here knows a vendor or a layout. Field metadata drives it: labels
-(most specific first), kind, and a few hints (``role``, ``position``, ``where``,
-``after_field``). A PDF that carries an e-invoice (Factur-X, ZUGFeRD, XRechnung) is read
-from its XML instead. Whatever the rules are unsure of stays empty.
+Template-free: nothing here knows a vendor or a layout. The schema's field metadata drives
+it: labels (specific ones, and ``weak_labels`` that name a field only when nothing better
+does), ``cues`` and ``not_cues`` (words that turn a label into another field's or rule it
+out), the kind, and hints (``role``, ``title``, ``document_date``, ``after_field``,
+``not_before``, ``names_exclude``, ``where``, ``issuer_field``) and ``sum_rules``. Every
+candidate carries a strength in [0, 1] (extract.rules.evidence); values are pooled (the
+same value found twice agrees, a rival contradicts), checked together (the sums, the order
+of dates, seller not buyer) and written only at ``WRITE_AT`` or above, their confidence in
+``Extraction.scores``. A PDF that carries an e-invoice (Factur-X, ZUGFeRD, XRechnung) is read
+from its XML instead.
 """
 
 from __future__ import annotations
