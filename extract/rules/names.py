@@ -11,7 +11,7 @@ that habit.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from extract.rules.labels import folded
 from schemas.values import CURRENCY_CODES
@@ -145,13 +145,41 @@ def _phrase_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(rf"(?<![^\W\d_])(?:{'|'.join(alternatives)})(?![^\W\d_])")
 
 
-_LEGAL = _phrase_pattern(tuple(form.rstrip(".") for form in LEGAL_FORMS))  # "Co." and "Co"
-_LEGAL_AT_END = re.compile(rf"(?:^|[\s,])(?:{_LEGAL.pattern})\.?\s*$")
-_LEADING = re.compile(rf"^(?:{_phrase_pattern(LEADING_FORMS).pattern})[\s.]+(?=\S)")
-_ORGANISATION = _phrase_pattern(ORGANISATION_WORDS)
-_PLACEHOLDER = _phrase_pattern(PLACEHOLDERS)
-_STREET = _phrase_pattern(STREET_WORDS)
-_COUNTRY = _phrase_pattern(COUNTRIES)
+class _Patterns:
+    """The word lists as patterns, compiled on first use: a run served from the caches
+    imports this module and never needs them."""
+
+    @cached_property
+    def legal_at_end(self) -> re.Pattern[str]:
+        legal = _phrase_pattern(tuple(form.rstrip(".") for form in LEGAL_FORMS))  # "Co." too
+        return re.compile(rf"(?:^|[\s,])(?:{legal.pattern})\.?\s*$")
+
+    @cached_property
+    def leading(self) -> re.Pattern[str]:
+        return re.compile(rf"^(?:{_phrase_pattern(LEADING_FORMS).pattern})[\s.]+(?=\S)")
+
+    @cached_property
+    def organisation(self) -> re.Pattern[str]:
+        return _phrase_pattern(ORGANISATION_WORDS)
+
+    @cached_property
+    def placeholder(self) -> re.Pattern[str]:
+        return _phrase_pattern(PLACEHOLDERS)
+
+    @cached_property
+    def placeholders_squeezed(self) -> tuple[str, ...]:
+        return tuple(re.sub(r"[\W_]+", "", folded(text)) for text in PLACEHOLDERS)
+
+    @cached_property
+    def street(self) -> re.Pattern[str]:
+        return _phrase_pattern(STREET_WORDS)
+
+    @cached_property
+    def country(self) -> re.Pattern[str]:
+        return _phrase_pattern(COUNTRIES)
+
+
+_P = _Patterns()
 _POSTCODE = re.compile(
     r"(?<!\d)\d{4,5}\s*[A-ZÄÖÜ][\w\-]+|\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b"
     r"|\b[A-Z]{2},?\s*\d{5}(?:-\d{4})?\b|\b[A-Z]\d[A-Z]\s?\d[A-Z]\d\b"
@@ -173,12 +201,12 @@ def banner(text: str) -> bool:
 def legal_form(name: str) -> bool:
     """The name ends with a legal form, or opens with one ("SA IFR", "Auto-entrepreneur X")."""
     text = folded(name).strip(" .,")
-    return bool(_LEGAL_AT_END.search(text) or _LEADING.match(text))
+    return bool(_P.legal_at_end.search(text) or _P.leading.match(text))
 
 
 @lru_cache(maxsize=4096)
 def organisation_word(name: str) -> bool:
-    return _ORGANISATION.search(folded(name)) is not None
+    return _P.organisation.search(folded(name)) is not None
 
 
 @lru_cache(maxsize=4096)
@@ -187,8 +215,8 @@ def placeholder(name: str) -> bool:
     text = folded(name)
     squeezed = re.sub(r"[\W_]+", "", text)
     return (
-        _PLACEHOLDER.search(text) is not None
-        or any(re.sub(r"[\W_]+", "", folded(p)) in squeezed for p in PLACEHOLDERS)
+        _P.placeholder.search(text) is not None
+        or any(placeholder in squeezed for placeholder in _P.placeholders_squeezed)
         or _REPEATED.search(name) is not None
     )
 
@@ -204,9 +232,9 @@ _STREET_SUFFIX = re.compile(
 def address_like(text: str) -> bool:
     """A street, a postcode and town, or a country: what follows a name in its block."""
     folded_text = folded(text)
-    if _POSTCODE.search(text) or _COUNTRY.search(folded_text) or _STREET_SUFFIX.search(text):
+    if _POSTCODE.search(text) or _P.country.search(folded_text) or _STREET_SUFFIX.search(text):
         return True
-    return bool(_STREET.search(folded_text) and re.search(r"\d", text))
+    return bool(_P.street.search(folded_text) and re.search(r"\d", text))
 
 
 @lru_cache(maxsize=4096)
@@ -230,7 +258,7 @@ def _sentence(text: str) -> bool:
 
 def without_leading_form(name: str) -> str:
     """The name after a legal form printed before it ("SA IFR QUALIAC" -> "IFR QUALIAC")."""
-    leading = _LEADING.match(folded(name))
+    leading = _P.leading.match(folded(name))
     return name[leading.end() :].strip(_EDGE) if leading is not None else name
 
 
@@ -329,7 +357,7 @@ def document_domains(document_text: str) -> set[str]:
 
 def matches_domain(name: str, domains: set[str]) -> bool:
     """The name is the one a printed domain carries ("Brandt Elektro KG" and brandt-elektro.de)."""
-    squeezed = re.sub(r"[\W_]+", "", folded(_LEGAL_AT_END.sub("", folded(name))))
+    squeezed = re.sub(r"[\W_]+", "", folded(_P.legal_at_end.sub("", folded(name))))
     if len(squeezed) < 3:
         return False
     return any(
@@ -343,7 +371,7 @@ def matches_domain(name: str, domains: set[str]) -> bool:
 def name_key(name: str) -> str:
     """One key for names that differ only in case, spacing, punctuation or a trailing legal
     form ("Harbour Foods" and "HARBOUR FOODS LTD")."""
-    return re.sub(r"[\W_]+", "", _LEGAL_AT_END.sub("", folded(name).strip(" .,")))
+    return re.sub(r"[\W_]+", "", _P.legal_at_end.sub("", folded(name).strip(" .,")))
 
 
 def holds_word(name: str, words: frozenset[str]) -> bool:
