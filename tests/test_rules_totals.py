@@ -134,3 +134,12 @@ def test_the_rows_of_a_summary_table_are_no_totals(tmp_path: Path) -> None:
         page += [(60, y, name), (150, y, amount), (480, y, amount)]
     values, _ = extracted(tmp_path / "summary.pdf", page)
     assert values["subtotal"] is None and values["total"] is None
+
+
+def test_a_credit_notes_negative_amounts_add_up(tmp_path: Path) -> None:
+    page = head("Brandt Elektro KG", "Gutschrift Nr. GS-17", "Datum: 05.03.2024")
+    page += lines_at(330, 300, "Nettobetrag -100,00 €", "MwSt. 19 % -19,00 €",
+                     "Gesamtbetrag -119,00 €")  # fmt: skip
+    values, scores = extracted(tmp_path / "credit.pdf", page)
+    assert (values["subtotal"], values["tax"], values["total"]) == ("-100.00", "-19.00", "-119.00")
+    assert scores["total"] >= 0.95

@@ -23,6 +23,7 @@ from schemas.base import FieldSpec
 
 Row = dict[str, dict[str, Any]]  # field name -> {"value", "page", "quote"}
 STOP_AFTER_LABEL_LINES = 2  # totals-block lines seen since the last row that end the table
+_CENTS = re.compile(r"\d[.,]\d\d(?!\d)")  # what almost every amount prints: a quick test
 ROW_GAP = 4.0  # in line heights: a wider gap since the last row ends the table
 _ITEM_CODE = re.compile(r"^(?:\[[^\]]{1,30}\]|\*[^*\s]{1,30}\*)\s*")  # "[SKU-1] Chair"
 
@@ -204,9 +205,11 @@ def list_rows(
         label_lines = 0
         last_bottom = 0.0
         for line in lines:
-            header = _header_columns(line, index, specs)
-            if header is not None and money_spans(line.text, reading.day_first):
-                header = None  # "Montant Total HT 2.310,00€": labels with a value are no header
+            # a header prints no amount ("Montant Total HT 2.310,00€" is a label with a value):
+            # a line with one is not searched for a header's labels at all
+            header = None
+            if not _CENTS.search(line.text) or not money_spans(line.text, reading.day_first):
+                header = _header_columns(line, index, specs)
             if header is not None:
                 columns, label_lines, last_bottom = header, 0, line.bottom
                 found.lines.add((line.page, line.index))

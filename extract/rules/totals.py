@@ -147,7 +147,10 @@ def _adds_up(
     no_second: bool,
     no_first: bool,
 ) -> float | None:
-    """How sure a total and its present parts make each other, or None if they do not add up."""
+    """How sure a total and its present parts make each other, or None if they do not add up.
+    A credit note's amounts are all negative: they add up as their sizes do."""
+    if t < 0 and all(v is None or v <= 0 for v in (x, y)):
+        t, x, y = -t, None if x is None else -x, None if y is None else -y
     if x is not None and y is not None:
         return SUMS_AGREE if _near(x + y, t) and x <= t and y <= t else None
     part = x if x is not None else y
