@@ -116,3 +116,21 @@ def test_a_due_date_before_the_issue_date_is_not_kept(tmp_path: Path) -> None:
             "Invoice date: 2024-05-10", "Due: 2024-04-01"), *TOTALS]  # fmt: skip
     values = values_of(tmp_path / "order.pdf", page)
     assert values["issue_date"] == "2024-05-10" and values["due_date"] is None
+
+
+def test_a_date_that_reads_two_ways_is_less_sure_where_nothing_says_which(
+    tmp_path: Path,
+) -> None:
+    def issued(name: str, totals: list[Placed]) -> tuple[str | None, float | None]:
+        page = [(60, 50, "Brandt Elektro KG"), (330, 100, "Invoice number: 7"),
+                (330, 114, "Invoice date: 03/05/2024"), *totals]  # fmt: skip
+        document = pdf_of(tmp_path / name, [page])
+        extraction = BACKEND.extract(document, Invoice)
+        issue = {v.field: v.value for v in field_values(extraction.result)}["issue_date"]
+        return issue, extraction.scores.get(("issue_date", None))
+
+    value, unsure = issued("plain.pdf", TOTALS)
+    assert value == "2024-05-03" and unsure is not None and unsure < 0.9  # day first: a guess
+    euro = lines_at(330, 400, "Subtotal 100,00 €", "VAT 20% 20,00 €", "Total 120,00 €")
+    value, sure = issued("euro.pdf", euro)
+    assert value == "2024-05-03" and sure is not None and sure >= 0.9

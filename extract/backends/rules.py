@@ -15,6 +15,7 @@ from its XML instead.
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -182,7 +183,7 @@ def document_values(
         if spec.kind == "code":  # "Invoice 1 of 2": a one-character code needs a real label
             found = [c for c in found if len(str(c.value)) > 1 or c.why not in ("weak",)]
         if spec.kind == "date":
-            found = [_placed(reading, candidate) for candidate in found]
+            found = [_placed(reading, _unsure_order(reading, c)) for c in found]
         found += _after_field(reading, spec, chosen)
         if spec.extra.get("document_date"):
             anchors = (
@@ -248,6 +249,22 @@ def _placed(reading: Reading, candidate: Candidate) -> Candidate:
 IN_ORDER = 0.05  # added to both dates when the due date follows the issue date
 IN_ORDER_DAYS = 370
 IN_ORDER_CAP = 0.95
+
+
+UNSURE_ORDER = 0.2  # taken off "03/05/2024" where nothing says day or month comes first
+_EITHER_WAY = re.compile(r"(?<!\d)(\d{1,2})[/-](\d{1,2})[/-](?:\d{4}|\d{2})(?!\d)")
+
+
+def _unsure_order(reading: Reading, candidate: Candidate) -> Candidate:
+    """A date that reads as two days ("03/05/2024": 3 May or March 5) where the document says
+    nothing of its order is a guess: less sure. Dotted dates ("03.05.2024") are day first."""
+    if reading.day_first_known:
+        return candidate
+    for match in _EITHER_WAY.finditer(candidate.quote):
+        first, second = int(match[1]), int(match[2])
+        if first != second and first <= 12 and second <= 12:
+            return with_strength(candidate, candidate.strength - UNSURE_ORDER)
+    return candidate
 
 
 def _dates_in_order(specs: list[FieldSpec], chosen: dict[str, Choice]) -> None:

@@ -31,6 +31,8 @@ class Reading:
     # field path -> (line, hit position) of each label naming it, in reading order
     labelled: dict[str, list[tuple[Line, int]]] = field(default_factory=dict)
     day_first: bool = True
+    # whether anything says which: a date that reads one way only, an address, the euro
+    day_first_known: bool = False
     signs: dict[str, str] = field(default_factory=dict)  # what "$", "¥", "kr" mean here
     # what the rule modules work out once per document (title cells, sender lines, ...)
     memo: dict[Any, Any] = field(default_factory=dict)
@@ -58,15 +60,17 @@ def reading_of(document: ParsedDocument, labels: LabelIndex, cues: CueIndex) -> 
                 for position, hit in enumerate(found):
                     for path in hit.fields:
                         reading.labelled.setdefault(path, []).append((line, position))
-    reading.day_first = day_first(document)
+    reading.day_first, reading.day_first_known = date_order(document)
     reading.signs = sign_meanings("\n".join(page.text for page in document.pages))
     return reading
 
 
-def day_first(document: ParsedDocument) -> bool:
-    """Whether 03/05/2018 means 3 May here: a printed 23/03 proves it, 03/23 disproves it.
+def date_order(document: ParsedDocument) -> tuple[bool, bool]:
+    """Whether 03/05/2018 means 3 May here, and whether the document says so.
 
-    Without such proof, a US address or dollar amounts suggest month first; else day first.
+    A printed 23/03 proves day first, 03/23 month first. Without such proof a US address
+    with dollar amounts suggests month first, euro or pound amounts day first; with none of
+    these day first is a guess.
     """
     text = "\n".join(page.text for page in document.pages)
     votes = 0
@@ -77,5 +81,12 @@ def day_first(document: ParsedDocument) -> bool:
         elif second > 12 >= first >= 1:
             votes -= 1
     if votes:
-        return votes > 0
-    return not ("$" in text and _US_ADDRESS.search(text) is not None)
+        return votes > 0, True
+    if "$" in text and _US_ADDRESS.search(text) is not None:
+        return False, True
+    return True, "€" in text or "£" in text
+
+
+def day_first(document: ParsedDocument) -> bool:
+    """Whether 03/05/2018 means 3 May here (see ``date_order``)."""
+    return date_order(document)[0]
