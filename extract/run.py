@@ -26,6 +26,7 @@ from contract.workbook import WorkbookRefused, check_contract, refuse_if_open
 from extract.backends import Backend, BackendOptions, backend_named
 from extract.backends.base import Extraction, SentRequest
 from extract.batch import OnProgress, batch_answers
+from extract.boxes import quote_boxes
 from extract.confidence import value_confidence
 from extract.documents import Document, folder_documents, split_of, unique_documents
 from extract.embedded import embedded_extraction
@@ -263,6 +264,8 @@ def _verified(parsed: ParsedDocument, extraction: Extraction) -> DocumentOutcome
     result, source, scores = extraction.result, extraction.source, extraction.scores
     values = field_values(result)
     warnings = arithmetic_warnings(type(result), values)
+    checked_values = grounded_values(parsed, values)
+    boxes = quote_boxes(parsed, ((v.page, v.quote) for v in values))
     rows = [
         {
             "doc_id": parsed.doc_id,
@@ -275,9 +278,9 @@ def _verified(parsed: ParsedDocument, extraction: Extraction) -> DocumentOutcome
             "kind": checked.value.kind,
             "source": source,
             "confidence": value_confidence(checked, scores.get(checked.value.key)),
-            "box": None,
+            "box": box,
         }
-        for checked in grounded_values(parsed, values)
+        for checked, box in zip(checked_values, boxes, strict=True)
     ]
     return DocumentOutcome(
         doc_id=parsed.doc_id,
@@ -369,7 +372,8 @@ def execute(
     store = Store.beside(options.workbook)
     request_log.store = store
     schema_spec = resolved_schema_spec(options.schema)  # loads from any folder later (score)
-    store.start_run(run_id, backend.name, backend.model, schema_spec, str(options.folder))
+    folder = str(options.folder.resolve())  # the review pictures find the PDFs from any folder
+    store.start_run(run_id, backend.name, backend.model, schema_spec, folder)
     summary = RunSummary(run_id, backend.name, backend.model, options.workbook, copies=copies)
     pipeline = Pipeline(schema, backend, store, options.force, run_id=run_id)
     lock = threading.Lock()
