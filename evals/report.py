@@ -1,7 +1,8 @@
 """The HTML report: a bar chart per field and, per document, each value beside its quote.
 
-One self-contained file (inline SVG and CSS, no scripts, nothing fetched), so it can be
-mailed to a client or opened from a CI artefact offline.
+One self-contained file (inline SVG, CSS and one small inline script, nothing fetched), so
+it can be mailed to a client or opened from a CI artefact offline. Documents given a PDF
+show their pages with each value's box (evals.report_pages).
 """
 
 from __future__ import annotations
@@ -14,7 +15,10 @@ from typing import Any
 from contract.labels import ALL_FIELDS
 from evals.labels import Disagreement
 from evals.metrics import Judgement, Rate, Scores, Tally
+from evals.pictures import PICTURE_SCRIPT, PICTURE_STYLE, PdfFile
 from evals.regression import Comparison
+from evals.report_pages import STYLE as PAGES_STYLE
+from evals.report_pages import Shown, document_pictures, not_found_note, row_key
 
 BAR_WIDTH = 420
 ROW_HEIGHT = 44
@@ -46,6 +50,7 @@ class ReportData:
     comparison: Comparison | None = None
     disagreements: Sequence[Disagreement] = field(default_factory=list)
     notes: Sequence[str] = field(default_factory=list)
+    pdfs: Mapping[str, PdfFile] = field(default_factory=dict)  # documents shown with pages
 
 
 def percent(rate: Rate) -> str:
@@ -144,12 +149,16 @@ def document_section(doc_id: str, data: ReportData) -> str:
     by_key = {(j.key[1], j.key[2]): j for j in judgements}
     rows: list[str] = []
     seen: set[int] = set()
-    for value in (v for v in data.values if v.get("doc_id") == doc_id):
+    pdf = data.pdfs.get(doc_id)
+    shown: list[Shown] = []
+    for index, value in enumerate(v for v in data.values if v.get("doc_id") == doc_id):
         key = (str(value.get("field")), value.get("item"))
         judgement = by_value.get(key) if value.get("item") is not None else by_key.get(key)
         if judgement is not None:
             seen.add(id(judgement))
-        rows.append(_value_row(key, value, judgement))
+        if pdf is not None:
+            shown.append(Shown(row_key(doc_id, index), value, judgement))
+        rows.append(_value_row(key, value, judgement, shown[-1].key if pdf else None))
     for judgement in judgements:
         if id(judgement) not in seen:
             rows.append(_value_row((judgement.key[1], judgement.key[2]), None, judgement))
@@ -158,16 +167,23 @@ def document_section(doc_id: str, data: ReportData) -> str:
         "<tr><th>field</th><th>item</th><th>value</th><th>quote (page)</th><th>grounded</th>"
         "<th>label</th><th></th></tr>"
     )
+    table = f"<table>{head}{''.join(rows)}</table>"
+    if pdf is not None:
+        pages = document_pictures(shown, pdf, doc_id)
+        table = f'<div class="side"><div class="pages">{pages}</div><div>{table}</div></div>'
     return (
+        f'<section id="d-{escape(doc_id)}">'
         f"<h3>{escape(data.files.get(doc_id, doc_id))} <span class=muted>{escape(doc_id)}"
         f" · accuracy {percent(tally.accuracy)} · hallucination"
-        f" {percent(tally.hallucination)}</span></h3>"
-        f"<table>{head}{''.join(rows)}</table>"
+        f" {percent(tally.hallucination)}</span></h3>{table}</section>"
     )
 
 
 def _value_row(
-    key: tuple[str, Any], value: Mapping[str, Any] | None, judgement: Judgement | None
+    key: tuple[str, Any],
+    value: Mapping[str, Any] | None,
+    judgement: Judgement | None,
+    mark: str | None = None,
 ) -> str:
     shown = value.get("value") if value else None
     quote = value.get("quote") if value else None
@@ -183,10 +199,13 @@ def _value_row(
         if quote
         else '<span class="muted">–</span>'
     )
+    if mark is not None and value is not None:
+        quote_cell += not_found_note(value)
     grounded_text = "–" if grounded is None else ("yes" if grounded else "NO")
     item = "" if key[1] is None else str(key[1])
+    linked = f' id="r-{mark}" data-v="{mark}"' if mark else ""
     return (
-        f'<tr class="{css}"><td>{escape(key[0])}</td><td class=num>{item}</td>'
+        f'<tr class="{css}"{linked}><td>{escape(key[0])}</td><td class=num>{item}</td>'
         f"<td>{_shown(shown)}</td><td>{quote_cell}</td><td>{grounded_text}</td>"
         f'<td>{label}</td><td class="mark">{mark}</td></tr>'
     )
@@ -230,7 +249,8 @@ def html_report(data: ReportData) -> str:
     documents = sorted(data.scores.by_document, key=lambda d: data.files.get(d, d))
     parts = [
         f"<!DOCTYPE html><html lang=en><head><meta charset=utf-8><title>{escape(data.title)}"
-        f"</title><style>{STYLE}</style></head><body><h1>{escape(data.title)}</h1>",
+        f"</title><style>{STYLE}{PICTURE_STYLE if data.pdfs else ''}"
+        f"{PAGES_STYLE if data.pdfs else ''}</style></head><body><h1>{escape(data.title)}</h1>",
         "".join(f"<p class=muted>{escape(note)}</p>" for note in data.notes),
         tally_table("overall", {ALL_FIELDS: overall}, {}),
         "<h2>Per field</h2>",
@@ -262,6 +282,23 @@ def html_report(data: ReportData) -> str:
             {d: data.files.get(d, d) for d in documents},
         )
     )
+    if data.pdfs:
+        parts.append(pictured_note(documents, data))
     parts += [document_section(doc_id, data) for doc_id in documents]
+    if data.pdfs:
+        parts.append(f"<script>{PICTURE_SCRIPT}</script>")
     parts.append("</body></html>")
     return "".join(parts)
+
+
+def pictured_note(documents: Sequence[str], data: ReportData) -> str:
+    """Which documents show their pages, as links: the report pictures only a few."""
+    links = ", ".join(
+        f'<a href="#d-{escape(doc_id)}">{escape(data.files.get(doc_id, doc_id))}</a>'
+        for doc_id in data.pdfs
+    )
+    return (
+        f"<p>Page pictures for {len(data.pdfs)} of {len(documents)} documents (wrong,"
+        " ungrounded or least sure values first; hover or click a value or a box):"
+        f" {links}</p>"
+    )

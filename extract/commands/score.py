@@ -16,8 +16,10 @@ from contract.sheets import Split
 from contract.update import write_scores
 from contract.workbook import refuse_if_open
 from evals.report import html_report
+from evals.report_pages import PICTURED_DOCUMENTS
 from extract.cli import workbook_option
 from extract.errors import ExtractError, InputError
+from extract.review import report_pictures
 from extract.score_output import print_scores, scoring_json, wide_console
 from extract.scoring import scores_sheet, scoring
 from extract.store import Store
@@ -58,6 +60,14 @@ class BelowThreshold(ExtractError):
     help="Also write an HTML report (bar chart per field, values beside quotes).",
 )
 @click.option(
+    "--pictures",
+    type=click.IntRange(0),
+    default=PICTURED_DOCUMENTS,
+    show_default=True,
+    help="With --html: page pictures with each value's box for this many documents"
+    " (wrong, ungrounded and least sure first); 0 for none.",
+)
+@click.option(
     "--fail-under",
     type=click.FloatRange(0, 1),
     default=None,
@@ -72,6 +82,7 @@ def command(
     truth: Path | None,
     as_json: bool,
     html: Path | None,
+    pictures: int,
     fail_under: float | None,
 ) -> None:
     """Score a run against the labels: accuracy, hallucination, omission, ungrounded rates."""
@@ -87,16 +98,18 @@ def command(
         result = scoring(store, workbook, run_id, split, against, labels, truth)
         if workbook.exists():
             write_scores(workbook, scores_sheet(result), store.runs_and_scorings())
+        if html is not None:
+            html.parent.mkdir(parents=True, exist_ok=True)
+            data = report_pictures(result.report(), store, workbook, html.parent, pictures)
+            html.write_text(html_report(data), encoding="utf-8")
     finally:
         store.close()
     if as_json:
         click.echo(json.dumps(scoring_json(result), indent=2, default=str))
     else:
         print_scores(wide_console(), result)
-    if html is not None:
-        html.write_text(html_report(result.report()), encoding="utf-8")
-        if not as_json:
-            click.echo(f"report: {html.resolve()}")
+    if html is not None and not as_json:
+        click.echo(f"report: {html.resolve()}")
     accuracy = result.scores.overall.accuracy.value
     if fail_under is not None and (accuracy is None or accuracy < fail_under):
         shown = "no labeled keys" if accuracy is None else f"accuracy {accuracy:.4f}"
