@@ -50,7 +50,8 @@ class ReportData:
     comparison: Comparison | None = None
     disagreements: Sequence[Disagreement] = field(default_factory=list)
     notes: Sequence[str] = field(default_factory=list)
-    pdfs: Mapping[str, PdfFile] = field(default_factory=dict)  # documents shown with pages
+    shown: Sequence[str] | None = None  # documents shown value by value, in order (None: all)
+    pdfs: Mapping[str, PdfFile] = field(default_factory=dict)  # shown documents' PDFs: pages
 
 
 def percent(rate: Rate) -> str:
@@ -140,9 +141,14 @@ def _shown(value: Any) -> str:
     return '<span class="muted">(empty)</span>' if value in (None, "") else escape(str(value))
 
 
-def document_section(doc_id: str, data: ReportData) -> str:
-    """Every value of one document beside its quote, with the label it was judged against."""
-    judgements = [j for j in data.scores.judgements if j.key[0] == doc_id]
+def document_section(
+    doc_id: str,
+    data: ReportData,
+    values: Sequence[Mapping[str, Any]],
+    judgements: Sequence[Judgement],
+) -> str:
+    """Every value of one document beside its quote, with the label it was judged against
+    (``values`` and ``judgements`` are the document's)."""
     by_value: dict[tuple[str, int | None], Judgement] = {
         (j.key[1], j.item): j for j in judgements if j.item is not None
     }
@@ -151,7 +157,7 @@ def document_section(doc_id: str, data: ReportData) -> str:
     seen: set[int] = set()
     pdf = data.pdfs.get(doc_id)
     shown: list[Shown] = []
-    for index, value in enumerate(v for v in data.values if v.get("doc_id") == doc_id):
+    for index, value in enumerate(values):
         key = (str(value.get("field")), value.get("item"))
         judgement = by_value.get(key) if value.get("item") is not None else by_key.get(key)
         if judgement is not None:
@@ -183,7 +189,7 @@ def _value_row(
     key: tuple[str, Any],
     value: Mapping[str, Any] | None,
     judgement: Judgement | None,
-    mark: str | None = None,
+    linked_to: str | None = None,  # the row's key (data-v) when its box is on a picture
 ) -> str:
     shown = value.get("value") if value else None
     quote = value.get("quote") if value else None
@@ -199,11 +205,11 @@ def _value_row(
         if quote
         else '<span class="muted">–</span>'
     )
-    if mark is not None and value is not None:
+    if linked_to is not None and value is not None:
         quote_cell += not_found_note(value)
     grounded_text = "–" if grounded is None else ("yes" if grounded else "NO")
     item = "" if key[1] is None else str(key[1])
-    linked = f' id="r-{mark}" data-v="{mark}"' if mark else ""
+    linked = f' id="r-{linked_to}" data-v="{linked_to}"' if linked_to else ""
     return (
         f'<tr class="{css}"{linked}><td>{escape(key[0])}</td><td class=num>{item}</td>'
         f"<td>{_shown(shown)}</td><td>{quote_cell}</td><td>{grounded_text}</td>"
@@ -282,23 +288,34 @@ def html_report(data: ReportData) -> str:
             {d: data.files.get(d, d) for d in documents},
         )
     )
-    if data.pdfs:
-        parts.append(pictured_note(documents, data))
-    parts += [document_section(doc_id, data) for doc_id in documents]
+    shown = documents if data.shown is None else list(data.shown)
+    if data.shown is not None:
+        parts.append(shown_note(shown, documents, data))
+    values_of: dict[str, list[Mapping[str, Any]]] = {doc_id: [] for doc_id in shown}
+    for value in data.values:
+        values_of.get(str(value.get("doc_id")), []).append(value)
+    judgements_of: dict[str, list[Judgement]] = {doc_id: [] for doc_id in shown}
+    for judgement in data.scores.judgements:
+        judgements_of.get(judgement.key[0], []).append(judgement)
+    parts += [
+        document_section(doc_id, data, values_of[doc_id], judgements_of[doc_id]) for doc_id in shown
+    ]
     if data.pdfs:
         parts.append(f"<script>{PICTURE_SCRIPT}</script>")
     parts.append("</body></html>")
     return "".join(parts)
 
 
-def pictured_note(documents: Sequence[str], data: ReportData) -> str:
-    """Which documents show their pages, as links: the report pictures only a few."""
+def shown_note(shown: Sequence[str], documents: Sequence[str], data: ReportData) -> str:
+    """Which documents are shown value by value, as links: a report of thousands shows the
+    few most worth a look, so it stays a file a browser opens at once."""
     links = ", ".join(
         f'<a href="#d-{escape(doc_id)}">{escape(data.files.get(doc_id, doc_id))}</a>'
-        for doc_id in data.pdfs
+        for doc_id in shown
     )
+    pictured = sum(data.pdfs[d].path is not None for d in shown if d in data.pdfs)
     return (
-        f"<p>Page pictures for {len(data.pdfs)} of {len(documents)} documents (wrong,"
-        " ungrounded or least sure values first; hover or click a value or a box):"
-        f" {links}</p>"
+        f"<p>Below, value by value: {len(shown)} of {len(documents)} documents, those with"
+        f" wrong, ungrounded or least sure values first, {pictured} with their pages (hover"
+        f" or click a value or a box). All values are in the workbook. {links}</p>"
     )

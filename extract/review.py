@@ -220,13 +220,14 @@ def worklist(
 def report_pictures(
     data: ReportData, store: Store, workbook: Path, html_folder: Path, limit: int
 ) -> ReportData:
-    """The report's data with page pictures for the ``limit`` documents most worth a look:
-    their PDFs found and their values boxed."""
+    """The report's data showing only the ``limit`` documents most worth a look, value by
+    value, with their PDFs found (for their pages) and their values boxed."""
     documents = sorted(data.scores.by_document, key=lambda d: data.files.get(d, d))
     chosen = pictured_documents(documents, data.values, data.scores.judgements, limit)
     if not chosen:
         return data
     finder = PdfFinder(store, workbook, html_folder)
     pdfs = document_pdfs(finder, chosen)
-    values = boxed_values(finder, store, data.values, pdfs)
-    return replace(data, pdfs=pdfs, values=values)
+    wanted = set(chosen)
+    values = [value for value in data.values if value.get("doc_id") in wanted]
+    return replace(data, shown=chosen, pdfs=pdfs, values=boxed_values(finder, store, values, pdfs))

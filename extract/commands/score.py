@@ -60,12 +60,13 @@ class BelowThreshold(ExtractError):
     help="Also write an HTML report (bar chart per field, values beside quotes).",
 )
 @click.option(
-    "--pictures",
+    "--documents",
+    "detailed",
     type=click.IntRange(0),
     default=PICTURED_DOCUMENTS,
     show_default=True,
-    help="With --html: page pictures with each value's box for this many documents"
-    " (wrong, ungrounded and least sure first); 0 for none.",
+    help="With --html: documents shown value by value, with their pages and each value's"
+    " box (wrong, ungrounded and least sure first).",
 )
 @click.option(
     "--fail-under",
@@ -82,7 +83,7 @@ def command(
     truth: Path | None,
     as_json: bool,
     html: Path | None,
-    pictures: int,
+    detailed: int,
     fail_under: float | None,
 ) -> None:
     """Score a run against the labels: accuracy, hallucination, omission, ungrounded rates."""
@@ -100,7 +101,7 @@ def command(
             write_scores(workbook, scores_sheet(result), store.runs_and_scorings())
         if html is not None:
             html.parent.mkdir(parents=True, exist_ok=True)
-            data = report_pictures(result.report(), store, workbook, html.parent, pictures)
+            data = report_pictures(result.report(), store, workbook, html.parent, detailed)
             html.write_text(html_report(data), encoding="utf-8")
     finally:
         store.close()
