@@ -1,16 +1,17 @@
 """Bench: the review pictures at batch scale: the HTML report and a worklist of 2,000 invoices.
 
-Generates the bench corpus (bench/corpus.py: 2,000 invoices of 1 to 5 pages, ~700,000
-values), runs the rules backend over it, types tester verdicts into ground_truth the way
+Generates the bench corpus (bench/corpus.py: 2,000 invoices, their line items capped at
+--max-items: 12 gives one-page invoices of ~53 values, the scale of bench_workbook.py; 176
+the full corpus of 1 to 5 pages and ~350 values each), runs the rules backend over it, types tester verdicts into ground_truth the way
 bench_workbook.py does, then times what `extract score --html` and `extract review` do:
 scoring, finding and rendering the pages of the documents shown, writing the HTML. Prints
 the times and the file sizes, and how long headless Chromium takes to open the report.
 
-    .venv/bin/python bench/bench_report.py [--docs 2000] [--corpus DIR] [--documents 40]
-                                           [--worklist 200] [--typed 5000]
+    .venv/bin/python bench/bench_report.py [--docs 2000] [--max-items 12] [--corpus DIR]
+                                           [--documents 40] [--worklist 200] [--typed 5000]
 
 --corpus keeps the generated PDFs in DIR and reuses them on the next run (generating 2,000
-takes about a minute, the run about two on 2 cores).
+takes about a minute, the run one to two on 2 cores).
 """
 
 from __future__ import annotations
@@ -64,6 +65,7 @@ def opened_in_chromium(html: Path, profile: Path) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=2000)
+    parser.add_argument("--max-items", type=int, default=12, help="line items per invoice")
     parser.add_argument("--corpus", type=Path, default=None)
     parser.add_argument("--documents", type=int, default=40, help="shown in the report")
     parser.add_argument("--worklist", type=int, default=200, help="rows in the worklist")
@@ -75,7 +77,7 @@ def main() -> None:
     pdfs = corpus / "pdfs"
     if not (pdfs.is_dir() and len(list(pdfs.glob("*.pdf"))) >= args.docs):
         started = time.perf_counter()
-        write_corpus(corpus, args.docs)
+        write_corpus(corpus, args.docs, max_items=args.max_items)
         print(f"corpus: {args.docs} invoices written in {time.perf_counter() - started:.0f} s")
     workbook = work / "contract.xlsx"
     started = time.perf_counter()

@@ -99,7 +99,12 @@ def _bands(items: Sequence[WorkItem]) -> tuple[list[Picture | None], list[str]]:
 
 
 def _shown(value: Any) -> str:
-    return '<span class="muted">(empty)</span>' if value in (None, "") else escape(str(value))
+    """A cell as the workbook shows it: 2230.0 read from a number cell is 2230."""
+    if value in (None, ""):
+        return '<span class="muted">(empty)</span>'
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return escape(str(value))
 
 
 def _card(number: int, item: WorkItem, band: Picture | None, problem: str) -> str:

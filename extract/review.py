@@ -9,16 +9,17 @@ from the parse cache (or the PDF), so an old run's report shows them too.
 
 from __future__ import annotations
 
+import heapq
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from contract.keys import blank, key_of
 from contract.merge import judged
-from contract.sheets import GROUND_TRUTH, Key
+from contract.sheets import GROUND_TRUTH, SHEETS, Key
 from contract.workbook import load_contract
 from evals.pictures import PdfFile
 from evals.report import ReportData
@@ -30,6 +31,8 @@ from extract.errors import InputError
 from extract.parse import PARSER, blob_pages
 from extract.pdf import ParsedDocument, outcome_of, parsed_document
 from extract.store import Store
+
+NOT_LOOKED_FOR = PdfFile(None, "not looked for")  # until the item is one of those shown
 
 
 def link_to(path: Path, html_folder: Path) -> str:
@@ -141,22 +144,41 @@ def _tester_of(row: Mapping[str, Any]) -> str:
     return "" if blank(row.get("tester")) else str(row.get("tester")).strip()
 
 
-def unjudged_keys(rows: Iterable[Mapping[str, Any]], tester: str | None) -> dict[Key, list[str]]:
+@dataclass
+class Unjudged:
+    """A key still to judge: who owes a verdict, and its row's cells."""
+
+    testers: list[str]
+    suggested: Any
+    file: Any
+
+
+def unjudged_keys(rows: Iterable[Mapping[str, Any]], tester: str | None) -> dict[Key, Unjudged]:
     """Keys whose rows (the tester's, or anyone's) have no verdict or expected value yet,
     with who still owes one, in the sheet's order."""
     wanted = None if tester is None else tester.strip().casefold()
-    keys: dict[Key, list[str]] = {}
+    keys: dict[Key, Unjudged] = {}
     for row in rows:
-        key = key_of(row)
-        name = _tester_of(row)
-        if not key[0] or not key[1] or judged(row):
+        if judged(row):
             continue
+        name = _tester_of(row)
         if wanted is not None and name.casefold() != wanted:
             continue
-        names = keys.setdefault(key, [])
-        if name and name not in names:
-            names.append(name)
+        key = key_of(row)
+        if not key[0] or not key[1]:
+            continue
+        found = keys.get(key)
+        if found is None:
+            found = keys[key] = Unjudged([], row.get("suggested"), row.get("file"))
+        if name and name not in found.testers:
+            found.testers.append(name)
     return keys
+
+
+def ground_truth_rows(workbook: Path) -> list[dict[str, Any]]:
+    """ground_truth alone: the pipeline's sheets (a row per value) are not read."""
+    others = [sheet.name for sheet in SHEETS if sheet is not GROUND_TRUTH]
+    return load_contract(workbook, replaced=others).sheet(GROUND_TRUTH.name)
 
 
 def worklist(
@@ -164,43 +186,25 @@ def worklist(
 ) -> Worklist:
     """The ``limit`` least sure keys still to judge (by ``tester``, or by anyone), with their
     PDFs found and their boxes made."""
-    rows = load_contract(workbook).sheet(GROUND_TRUTH.name)
+    rows = ground_truth_rows(workbook)
     if tester is not None:
         testers = sorted({_tester_of(row) for row in rows} - {""}, key=str.casefold)
         if tester.strip().casefold() not in {name.casefold() for name in testers}:
             known = ", ".join(testers) or "none yet: `extract assign --testers a,b` assigns them"
             raise InputError(f"no ground_truth row is assigned to {tester!r} (testers: {known})")
     keys = unjudged_keys(rows, tester)
-    suggested = {key_of(row): row.get("suggested") for row in rows}
-    files = {key_of(row)[0]: row.get("file") for row in rows}
+    del rows
     finder = PdfFinder(store, workbook, html_folder)
     values: dict[Key, dict[str, Any]] = {}
-    for doc_id in {key[0] for key in keys}:
+    for doc_id in dict.fromkeys(key[0] for key in keys):
         source = finder.source(doc_id)
         if source is not None and source.get("values_digest"):
             for value in store.kept_values(str(source["values_digest"])):
-                values[(doc_id, str(value["field"]), value["item"])] = {"doc_id": doc_id, **value}
-    items = []
-    for key, testers in keys.items():
-        value = values.get(key, {})
-        items.append(
-            WorkItem(
-                doc_id=key[0],
-                file=str(files.get(key[0]) or (finder.source(key[0]) or {}).get("file") or ""),
-                field=key[1],
-                item=key[2],
-                suggested=suggested.get(key),
-                testers=testers,
-                pdf=PdfFile(None),
-                confidence=value.get("confidence"),
-                page=value.get("page"),
-                quote=value.get("quote"),
-                grounded=None if value.get("grounded") is None else bool(value["grounded"]),
-                box=value.get("box"),
-            )
-        )
-    items.sort(key=worklist_order)
-    chosen = items[:limit]
+                values[(doc_id, str(value["field"]), value["item"])] = value
+    items = [
+        _work_item(key, unjudged, values.get(key, {}), finder) for key, unjudged in keys.items()
+    ]
+    chosen = heapq.nsmallest(limit, items, key=worklist_order)
     pdfs = document_pdfs(finder, dict.fromkeys(item.doc_id for item in chosen))
     cited = [
         {"doc_id": item.doc_id, "page": item.page, "quote": item.quote, "box": item.box}
@@ -214,6 +218,27 @@ def worklist(
     return Worklist(chosen, len(items), tester)
 
 
+def _work_item(
+    key: Key, unjudged: Unjudged, value: Mapping[str, Any], finder: PdfFinder
+) -> WorkItem:
+    source = finder.source(key[0]) or {}
+    grounded = value.get("grounded")
+    return WorkItem(
+        doc_id=key[0],
+        file=str(unjudged.file or source.get("file") or ""),
+        field=key[1],
+        item=key[2],
+        suggested=unjudged.suggested,
+        testers=unjudged.testers,
+        pdf=NOT_LOOKED_FOR,
+        confidence=value.get("confidence"),
+        page=value.get("page"),
+        quote=value.get("quote"),
+        grounded=None if grounded is None else bool(grounded),
+        box=value.get("box"),
+    )
+
+
 # the report ---------------------------------------------------------------------------------
 
 
@@ -225,7 +250,7 @@ def report_pictures(
     documents = sorted(data.scores.by_document, key=lambda d: data.files.get(d, d))
     chosen = pictured_documents(documents, data.values, data.scores.judgements, limit)
     if not chosen:
-        return data
+        return replace(data, shown=[], values=[])
     finder = PdfFinder(store, workbook, html_folder)
     pdfs = document_pdfs(finder, chosen)
     wanted = set(chosen)
