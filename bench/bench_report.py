@@ -2,10 +2,11 @@
 
 Generates the bench corpus (bench/corpus.py: 2,000 invoices, their line items capped at
 --max-items: 12 gives one-page invoices of ~53 values, the scale of bench_workbook.py; 176
-the full corpus of 1 to 5 pages and ~350 values each), runs the rules backend over it, types tester verdicts into ground_truth the way
-bench_workbook.py does, then times what `extract score --html` and `extract review` do:
-scoring, finding and rendering the pages of the documents shown, writing the HTML. Prints
-the times and the file sizes, and how long headless Chromium takes to open the report.
+the full corpus of 1 to 5 pages and ~350 values each), runs the rules backend over it,
+types tester verdicts into ground_truth the way bench_workbook.py does, then times what
+`extract score --html` and `extract review` do: scoring, finding and rendering the pages
+of the documents shown, writing the HTML. Prints the times and the file sizes, and how
+long headless Chromium takes to open each file.
 
     .venv/bin/python bench/bench_report.py [--docs 2000] [--max-items 12] [--corpus DIR]
                                            [--documents 40] [--worklist 200] [--typed 5000]
