@@ -99,9 +99,10 @@ class Picture:
 
 @dataclass(frozen=True)
 class Mark:
-    """One value's box on a picture; ``key`` ties it to its row of a table (data-v)."""
+    """A box on a picture and the values it shows (a table row's quote holds several);
+    ``keys`` tie it to their rows of a table (data-v)."""
 
-    key: str
+    keys: tuple[str, ...]
     box: Box
     colour: str
     title: str
@@ -235,7 +236,7 @@ def _band(image: Image.Image, whole: Picture, box: Box | None) -> Picture:
 
 def picture_svg(picture: Picture, marks: Iterable[Mark], label: str) -> str:
     """The picture with every mark's box over it, as inline SVG scaled to its container.
-    A mark is a link to its table row (#r-KEY) and carries data-v for the highlight."""
+    A mark links to its first row (#r-KEY) and lists its rows' keys in data-v."""
     parts = [
         f'<svg class="page" viewBox="0 0 {picture.width} {picture.height}"'
         f' xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(label)}">'
@@ -245,7 +246,7 @@ def picture_svg(picture: Picture, marks: Iterable[Mark], label: str) -> str:
         x, y, w, h = picture.rect(mark.box)
         pad = 3.0
         parts.append(
-            f'<a href="#r-{mark.key}"><rect class="box" id="b-{mark.key}" data-v="{mark.key}"'
+            f'<a href="#r-{mark.keys[0]}"><rect class="box" data-v="{" ".join(mark.keys)}"'
             f' x="{x - pad:.1f}" y="{y - pad:.1f}" width="{w + 2 * pad:.1f}"'
             f' height="{h + 2 * pad:.1f}" stroke="{mark.colour}" fill="{mark.colour}">'
             f"<title>{escape(mark.title)}</title></rect></a>"
@@ -285,26 +286,28 @@ tr[data-v] {{ cursor: pointer; }}
   margin-right: 4px; vertical-align: -1px; }}
 """
 
-# Inline and small: hover lights a row and its box; a click (or #r-KEY / #b-KEY in the
-# address) keeps them lit and scrolls the other one into view.
+# Inline and small: hover lights a row and its box; a click (or #r-KEY in the address)
+# keeps them lit and scrolls the other one into view.
 PICTURE_SCRIPT = """
 (function () {
-  function all(scope, key) {
-    return scope.querySelectorAll('[data-v="' + key + '"]');
-  }
   function light(element, name) {
-    var scope = element ? element.closest('section') || document : document;
     document.querySelectorAll('.' + name).forEach(function (e) { e.classList.remove(name); });
     if (!element) return [];
-    var found = all(scope, element.getAttribute('data-v'));
-    found.forEach(function (e) { e.classList.add(name); });
+    var scope = element.closest('section') || document;
+    var found = [];
+    element.getAttribute('data-v').split(' ').forEach(function (key) {
+      scope.querySelectorAll('[data-v~="' + key + '"]').forEach(function (e) {
+        e.classList.add(name);
+        found.push(e);
+      });
+    });
     return found;
   }
   function pick(element) {
-    var found = light(element, 'picked');
-    found.forEach(function (e) {
-      if (e !== element) e.scrollIntoView({block: 'nearest', inline: 'nearest'});
+    var other = light(element, 'picked').find(function (e) {
+      return e.tagName !== element.tagName;
     });
+    if (other) other.scrollIntoView({block: 'nearest', inline: 'nearest'});
   }
   document.addEventListener('mouseover', function (event) {
     light(event.target.closest('[data-v]'), 'lit');
@@ -314,7 +317,7 @@ PICTURE_SCRIPT = """
     if (!element) return;
     event.preventDefault();
     pick(element);
-    history.replaceState(null, '', '#' + element.id);
+    if (element.id) history.replaceState(null, '', '#' + element.id);
   });
   function fromAddress() {
     var id = decodeURIComponent(location.hash.slice(1));

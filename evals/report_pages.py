@@ -28,6 +28,7 @@ from evals.pictures import (
     picture_svg,
 )
 
+VERDICT_ORDER = ("wrong", "unlabeled", "right")  # a box several values share shows the first
 PICTURED_DOCUMENTS = 40  # documents whose pages a report shows; `extract score --pictures`
 MAX_PAGES = 12  # pages pictured per document: page 1 and the pages values cite, up to this
 
@@ -103,19 +104,31 @@ def _title(value: Mapping[str, Any], said: str) -> str:
 
 
 def document_marks(shown: Sequence[Shown]) -> tuple[list[tuple[int, Mark]], bool]:
-    """Each boxed value's mark on its page, and whether they are coloured by verdict (the
-    document has labels) or by confidence."""
+    """One mark per box on its page, for the values it shows (a table row's quantity, price
+    and amount share its quote), and whether they are coloured by verdict (the document
+    has labels) or by confidence. A shared box takes the worst: wrong, else unlabeled,
+    else right; the lowest confidence."""
     by_verdict = any(s.judgement is not None for s in shown)
-    marks = []
+    boxes: dict[tuple[int, tuple[float, ...]], list[Shown]] = {}
     for row in shown:
         box, page = row.value.get("box"), row.value.get("page")
-        if not box or page is None:
-            continue
+        if box and page is not None:
+            boxes.setdefault((int(page), tuple(box)), []).append(row)
+    marks = []
+    for (page, box), rows in boxes.items():
         if by_verdict:
-            said, colour = _verdict(row.judgement)
+            verdicts = [_verdict(row.judgement) for row in rows]
+            colour = min(verdicts, key=lambda v: VERDICT_ORDER.index(v[0]))[1]
+            titles = [
+                _title(row.value, verdict[0]) for row, verdict in zip(rows, verdicts, strict=True)
+            ]
         else:
-            said, colour = "unlabeled", confidence_colour(row.value.get("confidence"))
-        marks.append((int(page), Mark(row.key, box, colour, _title(row.value, said))))
+            sure = [row.value.get("confidence") for row in rows]
+            known = [float(value) for value in sure if value is not None]
+            colour = confidence_colour(min(known) if known else None)
+            titles = [_title(row.value, "unlabeled") for row in rows]
+        keys = tuple(row.key for row in rows)
+        marks.append((page, Mark(keys, list(box), colour, "\n".join(titles))))
     return marks, by_verdict
 
 

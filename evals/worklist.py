@@ -142,7 +142,7 @@ def _card(number: int, item: WorkItem, band: Picture | None, problem: str) -> st
         marks = []
         if item.box is not None and item.page is not None:
             title = f"{item.field}: {item.suggested}"
-            marks.append(Mark(key, item.box, confidence_colour(item.confidence), title))
+            marks.append(Mark((key,), item.box, confidence_colour(item.confidence), title))
         label = f"page {band.page} of {item.file}"
         lines.append(f'<div class="band">{picture_svg(band, marks, label)}</div>')
     return (
