@@ -33,14 +33,15 @@ from bench_workbook import type_cells  # noqa: E402
 from corpus import write_corpus  # noqa: E402
 
 from contract.assign import assign_testers  # noqa: E402
-from contract.sheets import GROUND_TRUTH, Split  # noqa: E402
+from contract.sheets import GROUND_TRUTH  # noqa: E402
 from contract.workbook import load_contract, save_contract  # noqa: E402
 from evals.report import html_report  # noqa: E402
+from evals.scoring import scoring  # noqa: E402
 from evals.worklist import worklist_html  # noqa: E402
 from extract.review import report_pictures, worklist  # noqa: E402
 from extract.run import RunOptions, execute  # noqa: E402
-from extract.scoring import scoring  # noqa: E402
 from extract.store import Store  # noqa: E402
+from schemas.vocabulary import Split  # noqa: E402
 
 
 def opened_in_chromium(html: Path, profile: Path) -> str:

@@ -20,6 +20,7 @@ from schemas.values import squeezed, squeezed_quote
 
 Box = list[float]  # [x0, top, x1, bottom] in PDF points, top-down, as the store keeps it
 Cited = tuple[int | None, str | None]  # (page number, quote) of one value
+SOFT_HYPHEN = "\u00ad"
 DIGITS = 2  # a hundredth of a point: finer than any screen, short in the store's JSON
 
 
@@ -30,21 +31,54 @@ class PageText:
     def __init__(self, page: Page) -> None:
         self.words = reading_order(page.words)
         # a word holds no whitespace, so an ASCII word squeezes to its lower case
-        pieces = [
+        self.pieces = [
             text.lower() if text.isascii() else squeezed(text)
             for text in (word.text for word in self.words)
         ]
-        self.text = "".join(pieces)
-        self.starts = [0, *accumulate(map(len, pieces))][:-1]
+        self.text = "".join(self.pieces)
+        self.starts = _starts(self.pieces)
+        self._repaired: tuple[str, list[int]] | None = None
 
     def box(self, quote: str) -> Box | None:
+        """The quote's box, found as grounding finds it: as printed, else with the words a
+        line end hyphenated joined again ("Rech-" "nung" is "Rechnung")."""
         needle = squeezed_quote(quote)
-        start = self.text.find(needle) if needle else -1
-        if start < 0:
+        if not needle:
             return None
-        first = bisect_right(self.starts, start) - 1
-        last = bisect_right(self.starts, start + len(needle) - 1) - 1
+        text, starts = self.text, self.starts
+        start = text.find(needle)
+        if start < 0:
+            text, starts = self.repaired()
+            start = text.find(needle)
+            if start < 0:
+                return None
+        first = bisect_right(starts, start) - 1
+        last = bisect_right(starts, start + len(needle) - 1) - 1
         return union_box(self.words[first : last + 1])
+
+    def repaired(self) -> tuple[str, list[int]]:
+        """The joined text without soft hyphens and without the hyphen that breaks a word at
+        a line's end (extract.grounding repairs quotes the same way)."""
+        if self._repaired is None:
+            pieces = [piece.replace(SOFT_HYPHEN, "") for piece in self.pieces]
+            tops = [word.top for word in self.words]
+            line_of, _ = cluster_index(tops, Y_TOLERANCE)
+            lines = list(picked(tops, line_of)) if tops else []
+            for index in range(len(pieces) - 1):
+                piece, after = pieces[index], pieces[index + 1]
+                if (
+                    lines[index] != lines[index + 1]
+                    and piece[-1:] == "-"
+                    and piece[-2:-1].isalnum()
+                    and after[:1].isalnum()
+                ):
+                    pieces[index] = piece[:-1]
+            self._repaired = "".join(pieces), _starts(pieces)
+        return self._repaired
+
+
+def _starts(pieces: Sequence[str]) -> list[int]:
+    return [0, *accumulate(map(len, pieces))][:-1]
 
 
 def reading_order(words: Sequence[Word]) -> Sequence[Word]:

@@ -185,3 +185,14 @@ def test_words_out_of_reading_order_are_matched_in_the_page_texts_order() -> Non
         Word("INV-7", 102.0, 100.5, 130.0, 110.0),
     )
     assert quote_boxes(_document(words), [(1, "Invoice INV-7")]) == [[72.0, 100.0, 130.0, 110.0]]
+
+
+def test_a_word_hyphenated_at_a_line_end_is_boxed_as_grounding_reads_it() -> None:
+    words = (
+        Word("Rech-", 72.0, 100.0, 110.0, 110.0),
+        Word("nungsadresse:", 72.0, 112.0, 150.0, 122.0),
+        Word("Haupt\u00adstr.", 72.0, 124.0, 120.0, 134.0),
+        Word("1", 122.0, 124.0, 126.0, 134.0),
+    )
+    boxes = quote_boxes(_document(words), [(1, "Rechnungsadresse:"), (1, "Hauptstr. 1")])
+    assert boxes == [[72.0, 100.0, 150.0, 122.0], [72.0, 124.0, 126.0, 134.0]]
