@@ -31,6 +31,7 @@ CROP_MARGIN_PT = 40.0  # page shown above and below a value's box in a band
 CROP_HEIGHT_PT = 180.0  # a band without a box: the top of its page
 GREYS = 16  # levels of grey in a page picture: enough for smooth text, 4 bits a pixel
 JPEG_QUALITY = 70
+BOX_PAD_PX = 3.0  # a box is drawn this far outside its words, so its line hides none
 
 Box = Sequence[float]  # [x0, top, x1, bottom] in PDF points, top-down (extract.boxes)
 Matrix = tuple[float, float, float, float, float, float]  # x' = a x + c y + e, y' = b x + d y + f
@@ -254,7 +255,7 @@ def picture_svg(picture: Picture, marks: Iterable[Mark], label: str) -> str:
     ]
     for mark in marks:
         x, y, w, h = picture.rect(mark.box)
-        pad = 3.0
+        pad = BOX_PAD_PX
         parts.append(
             f'<a href="#r-{mark.keys[0]}"><rect class="box" data-v="{" ".join(mark.keys)}"'
             f' x="{x - pad:.1f}" y="{y - pad:.1f}" width="{w + 2 * pad:.1f}"'

@@ -270,3 +270,48 @@ def test_review_refuses_bad_input_with_one_line(assigned: Path, tmp_path: Path) 
     assert "no ground_truth row is assigned to 'zoe' (testers: ana, ben)" in result.output
     result = runner.invoke(cli, ["review", "--workbook", str(tmp_path / "none.xlsx")])
     assert result.exit_code == 1 and "does not exist" in result.output
+
+
+@pytest.mark.parametrize(
+    ("crop", "rotation"),
+    [(None, 0), ((60, 40, 380, 280), 0), (None, 90), ((60, 40, 380, 280), 90)],
+    ids=["plain", "crop-box", "rotated", "crop-box-rotated"],
+)
+def test_a_box_lands_on_its_words_on_cropped_and_rotated_pages(
+    tmp_path: Path, crop: tuple[int, int, int, int] | None, rotation: int
+) -> None:
+    """The picture places the reader's box with pdfium's own page-to-device transform: the
+    printed words (dark pixels of the rendered page) fill the box, whatever the page's crop
+    box and rotation."""
+    import base64
+    import io
+
+    import numpy as np
+    from PIL import Image
+    from reportlab.pdfgen import canvas
+
+    from evals.pictures import page_pictures
+    from extract.boxes import quote_boxes
+    from extract.documents import Document, file_sha256
+    from extract.pdf import parsed_document
+
+    path = tmp_path / "page.pdf"
+    drawing = canvas.Canvas(str(path), pagesize=(400, 300))
+    if crop:
+        drawing.setCropBox(crop)
+    if rotation:
+        drawing.setPageRotation(rotation)
+    drawing.setFont("Helvetica", 20)
+    drawing.drawString(120, 180, "HELLO WORLD")
+    drawing.save()
+    parsed = parsed_document(Document(path, file_sha256(path)))
+    (box,) = quote_boxes(parsed, [(1, "HELLO WORLD")])
+    assert box is not None
+    (picture,) = page_pictures(path, [1], 800)
+    pixels = Image.open(io.BytesIO(base64.b64decode(picture.uri.split(",", 1)[1])))
+    ys, xs = np.nonzero(np.asarray(pixels.convert("L")) < 128)
+    x, y, width, height = picture.rect(box)
+    assert x - 2 <= xs.min() and xs.max() <= x + width + 2  # the ink is inside the box
+    assert y - 2 <= ys.min() and ys.max() <= y + height + 2
+    long_side = max(width, height)
+    assert max(xs.max() - xs.min(), ys.max() - ys.min()) > 0.9 * long_side  # and fills it
