@@ -26,6 +26,7 @@ BAR_WIDTH = 420
 ROW_HEIGHT = 44
 LABEL_WIDTH = 280
 GREEN, RED, GREY = "#2e7d32", "#c62828", "#555"
+FOLDED_ROWS = 50  # a per-document table longer than this is folded (<details>)
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 24px; color: #222; }
@@ -311,13 +312,17 @@ def html_report(data: ReportData) -> str:
             f"<th>field</th><th>item</th><th>opinions</th></tr>{rows}</table>"
         )
     parts.append("<h2>Per document</h2>")
-    parts.append(
-        tally_table(
-            "document",
-            {d: data.scores.by_document[d] for d in documents},
-            {d: data.files.get(d, d) for d in documents},
-        )
+    per_document = tally_table(
+        "document",
+        {d: data.scores.by_document[d] for d in documents},
+        {d: data.files.get(d, d) for d in documents},
     )
+    if len(documents) > FOLDED_ROWS:  # thousands of rows: folded, so the values come next
+        per_document = (
+            f"<details><summary>All {len(documents)} documents' figures</summary>"
+            f"{per_document}</details>"
+        )
+    parts.append(per_document)
     shown = documents if data.shown is None else list(data.shown)
     if data.shown is not None:
         parts.append(shown_note(shown, documents, data))
