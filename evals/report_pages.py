@@ -29,7 +29,7 @@ from evals.pictures import (
 )
 
 VERDICT_ORDER = ("wrong", "unlabeled", "right")  # a box several values share shows the first
-PICTURED_DOCUMENTS = 40  # documents whose pages a report shows; `extract score --pictures`
+PICTURED_DOCUMENTS = 40  # documents a report shows value by value; `extract score --documents`
 MAX_PAGES = 12  # pages pictured per document: page 1 and the pages values cite, up to this
 
 STYLE = """
