@@ -129,7 +129,11 @@ def main() -> None:
           f" {work_list.unjudged} rows for ana (read, find, render, write)")  # fmt: skip
     print(f"        {worklist_mb:6.1f} MB {worklist_file}")
     print(f"        opens in headless Chromium in {opened_in_chromium(worklist_file, work / 'p2')}")
-    print(f"(files kept in {work})")
+    empty = work / "empty.html"
+    empty.write_text("<!DOCTYPE html><p>empty</p>", encoding="utf-8")
+    print(
+        f"(an empty page opens in {opened_in_chromium(empty, work / 'p0')}; files kept in {work})"
+    )
 
 
 if __name__ == "__main__":

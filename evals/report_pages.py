@@ -30,6 +30,7 @@ from evals.pictures import (
 
 VERDICT_ORDER = ("wrong", "unlabeled", "right")  # a box several values share shows the first
 PICTURED_DOCUMENTS = 40  # documents a report shows value by value; `extract score --documents`
+SHOWN_VALUES = 4000  # value rows shown in all: ~40 usual invoices, fewer very long ones
 MAX_PAGES = 12  # pages pictured per document: page 1 and the pages values cite, up to this
 
 STYLE = """
@@ -73,7 +74,9 @@ def pictured_documents(
     judgements: Sequence[Judgement],
     limit: int = PICTURED_DOCUMENTS,
 ) -> list[str]:
-    """The ``limit`` documents to picture, the ones most worth a look first."""
+    """Up to ``limit`` documents to show, the ones most worth a look first, while their
+    values stay within SHOWN_VALUES (at least one document): a report of long invoices
+    stays as light as one of short ones."""
     if limit <= 0:
         return []
     by_doc: dict[str, list[Mapping[str, Any]]] = {}
@@ -86,7 +89,14 @@ def pictured_documents(
         enumerate(documents),
         key=lambda pair: (*_need(by_doc.get(pair[1], []), judged.get(pair[1], [])), pair[0]),
     )
-    return [doc_id for _, doc_id in ranked[:limit]]
+    chosen: list[str] = []
+    rows = 0
+    for _, doc_id in ranked[:limit]:
+        rows += len(by_doc.get(doc_id, ()))
+        if chosen and rows > SHOWN_VALUES:
+            break
+        chosen.append(doc_id)
+    return chosen
 
 
 def _verdict(judgement: Judgement | None) -> tuple[str, str]:

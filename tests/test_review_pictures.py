@@ -315,3 +315,22 @@ def test_a_box_lands_on_its_words_on_cropped_and_rotated_pages(
     assert y - 2 <= ys.min() and ys.max() <= y + height + 2
     long_side = max(width, height)
     assert max(xs.max() - xs.min(), ys.max() - ys.min()) > 0.9 * long_side  # and fills it
+
+
+def test_the_documents_shown_are_the_most_worth_a_look_within_a_budget_of_values() -> None:
+    from evals.labels import Label
+    from evals.metrics import Judgement
+    from evals.report_pages import SHOWN_VALUES, pictured_documents
+
+    def value(doc_id: str, grounded: int = 1, confidence: float = 1.0) -> dict[str, Any]:
+        return {"doc_id": doc_id, "value": "x", "grounded": grounded, "confidence": confidence}
+
+    wrong = Judgement(("c", "total", None), "money", Label.truth("1"), "2", False, True, False)
+    values = [value("a"), value("b", confidence=0.3), value("c"), value("d", grounded=0)]
+    ranked = pictured_documents(["a", "b", "c", "d"], values, [wrong], limit=10)
+    assert ranked == ["c", "d", "b", "a"]  # wrong, ungrounded, least sure, the rest
+    assert pictured_documents(["a", "b"], values, [], limit=1) == ["b"]
+    assert pictured_documents(["a", "b"], values, [], limit=0) == []
+    long = [value("long")] * (SHOWN_VALUES + 1) + [value("short", confidence=0.5)]
+    assert pictured_documents(["long", "short"], long, [], limit=10) == ["short"]
+    assert pictured_documents(["long"], long, [], limit=10) == ["long"]  # one, however long

@@ -16,7 +16,7 @@ import click
 from contract.update import write_scores
 from contract.workbook import refuse_if_open
 from evals.report import html_report
-from evals.report_pages import PICTURED_DOCUMENTS
+from evals.report_pages import PICTURED_DOCUMENTS, SHOWN_VALUES
 from evals.scoring import scores_sheet, scoring
 from evals.scoring_json import scoring_json
 from extract.cli import workbook_option
@@ -68,7 +68,8 @@ class BelowThreshold(ExtractError):
     default=PICTURED_DOCUMENTS,
     show_default=True,
     help="With --html: documents shown value by value, with their pages and each value's"
-    " box (wrong, ungrounded and least sure first).",
+    f" box (wrong, ungrounded and least sure first; fewer when their values pass"
+    f" {SHOWN_VALUES:,}).",
 )
 @click.option(
     "--fail-under",
