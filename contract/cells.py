@@ -8,8 +8,9 @@ is read back as a :class:`Formula` and written back as one.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime, time
-from typing import Any
+from typing import Any, NamedTuple
 
 # what openpyxl refuses in a cell (its ILLEGAL_CHARACTERS_RE): the run path does not import
 # openpyxl, whose import alone costs 0.3 s of a warm run
@@ -51,3 +52,44 @@ def clean_text(text: str) -> str:
     if len(text) > MAX_TEXT:
         text = text[: MAX_TEXT - len(CUT_MARK)] + CUT_MARK
     return text
+
+
+class Link(NamedTuple):
+    """A cell that opens ``target`` (a path relative to the workbook, or a URL) and shows
+    ``text``: written as a HYPERLINK formula with its result, so Excel, LibreOffice, pandas
+    and Power BI all read ``text`` and a click opens the target."""
+
+    target: str
+    text: str
+
+
+HYPERLINK_RE = re.compile(r'=HYPERLINK\("((?:[^"]|"")*)","((?:[^"]|"")*)"\)')
+
+
+def link_of(value: Any) -> Link | None:
+    """The Link a HYPERLINK formula of the writer's form is, read back; None for others."""
+    if not isinstance(value, Formula):
+        return None
+    found = HYPERLINK_RE.fullmatch(value)
+    if found is None:
+        return None
+    return Link(found.group(1).replace('""', '"'), found.group(2).replace('""', '"'))
+
+
+@dataclass(frozen=True)
+class Note:
+    """A cell's comment as the file holds it: its author and its text's XML (the runs of
+    a rich text kept), so it is written back exactly."""
+
+    author: str
+    text_xml: str
+
+
+@dataclass(frozen=True, slots=True)
+class Formatted:
+    """A value with what a person gave its cell: a cell format (an index into the
+    workbook's cellXfs) and a comment."""
+
+    value: Any
+    style: int | None = None
+    note: Note | None = None

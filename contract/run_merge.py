@@ -18,22 +18,25 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from contract.cells import Link
 from contract.keys import key_of
 from contract.labels import agreed_values
+from contract.looks import LOOK
 from contract.merge import _final, _refreshed, testers_by_doc
 from contract.sheets import Key, Source
 from schemas.base import KINDS, Kind
 
 Row = dict[str, Any]
 NO_ITEM = -(2**62)  # a key's item None, in SQLite (where NULL never equals NULL)
-UNTOUCHED = frozenset(("doc_id", "file", "field", "item", "suggested"))
+# what the pipeline writes in a ground_truth row, and a person's formatting of it
+UNTOUCHED = frozenset(("doc_id", "file", "field", "item", "suggested", "confidence", "link", LOOK))
 BATCH = 5000
 
 SCHEMA = """
 CREATE TABLE old (pos INTEGER PRIMARY KEY, doc_id TEXT, field TEXT, item INTEGER,
-                  suggested, file);
+                  suggested, file, confidence, link, look);
 CREATE TABLE new (doc_id TEXT, field TEXT, item INTEGER, seq INTEGER, value, file,
-                  last_value, last_file, last_source TEXT,
+                  confidence, link, last_value, last_file, last_source TEXT,
                   PRIMARY KEY (doc_id, field, item)) WITHOUT ROWID;
 CREATE TABLE offered (doc_id TEXT, field TEXT, item INTEGER,
                       PRIMARY KEY (doc_id, field, item)) WITHOUT ROWID;
@@ -54,13 +57,20 @@ def _stored(value: Any) -> Any:
         return value
     if type(value) is Decimal:  # amounts, the most common: faster than pickle
         return b"D" + str(value).encode()
+    if type(value) is Link:  # one a row: faster than pickle (NUL is in no XML text)
+        return b"L" + f"{value.target}\x00{value.text}".encode()
     return b"P" + pickle.dumps(value)
 
 
 def _loaded(value: Any) -> Any:
     if not isinstance(value, bytes):
         return value
-    return Decimal(value[1:].decode()) if value[:1] == b"D" else pickle.loads(value[1:])
+    tag = value[:1]
+    if tag == b"D":
+        return Decimal(value[1:].decode())
+    if tag == b"L":
+        return Link(*value[1:].decode().split("\x00", 1))
+    return pickle.loads(value[1:])
 
 
 def _item(key: Key) -> int:
@@ -68,8 +78,9 @@ def _item(key: Key) -> int:
 
 
 def untouched(row: Row) -> bool:
-    """A ground_truth row with nothing typed: only its key (as the pipeline writes it), file
-    and suggestion, so it can be written again from those alone."""
+    """A ground_truth row with nothing typed: only its key (as the pipeline writes it), the
+    pipeline's cells (file, suggestion, confidence, link) and a person's formatting, so it
+    can be written again from those alone."""
     if not UNTOUCHED.issuperset(row) or not (
         _plain(row.get("suggested")) and _plain(row.get("file"))
     ):
@@ -120,10 +131,17 @@ class RunMerge:
         position, key = self._rows, key_of(row)
         self._rows += 1
         if untouched(row):
-            spilled = (row.get("suggested"), row.get("file"))
+            look = row.get(LOOK)
+            spilled = (
+                row.get("suggested"),
+                row.get("file"),
+                _stored(row.get("confidence")),
+                _stored(row.get("link")),
+                None if look is None else _stored(look),
+            )
         else:
             self.touched[position] = row
-            spilled = (None, None)
+            spilled = (None, None, None, None, None)
         self._spilled.append((position, key[0], key[1], _item(key), *spilled))
         if len(self._spilled) >= BATCH:
             self._flush()
@@ -134,7 +152,7 @@ class RunMerge:
         self.db.executemany("INSERT OR IGNORE INTO offered VALUES (?, ?, ?)", rows)
 
     def _flush(self) -> None:
-        self.db.executemany("INSERT INTO old VALUES (?, ?, ?, ?, ?, ?)", self._spilled)
+        self.db.executemany("INSERT INTO old VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", self._spilled)
         self._spilled.clear()
 
     # the run ----------------------------------------------------------------------------
@@ -149,7 +167,7 @@ class RunMerge:
             self.db.execute("INSERT OR IGNORE INTO offered SELECT doc_id, field, item FROM old")
         self.db.execute("CREATE INDEX old_by_key ON old (doc_id, field, item)")
         self.db.executemany(
-            "INSERT INTO new VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET"
+            "INSERT INTO new VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET"
             " last_value = excluded.last_value, last_file = excluded.last_file,"
             " last_source = excluded.last_source",
             self._value_rows(extractions),
@@ -167,33 +185,71 @@ class RunMerge:
                 Source.EMBEDDED_XML if row.get("source") == Source.EMBEDDED_XML else Source.MODEL
             )
             self.files[str(row["doc_id"])] = row.get("file")
-            yield key[0], key[1], _item(key), seq, value, file, value, file, source
+            confidence, link = _stored(row.get("confidence")), _stored(row.get("link"))
+            yield (
+                key[0],
+                key[1],
+                _item(key),
+                seq,
+                value,
+                file,
+                confidence,
+                link,
+                value,
+                file,
+                source,
+            )
 
     def ground_truth(self) -> Iterator[Row]:
         """The merged sheet: people's rows in their order (untouched ones following the run),
-        then one row per new key and assigned tester; keys once offered are not re-added."""
+        then one row per new key and assigned tester, each document's lowest confidence
+        first; keys once offered are not re-added."""
         cursor = self.db.execute(
-            "SELECT o.pos, o.doc_id, o.field, o.item, o.suggested, o.file,"
-            " n.doc_id IS NOT NULL, n.value, n.file FROM old o LEFT JOIN new n"
+            "SELECT o.pos, o.doc_id, o.field, o.item, o.suggested, o.file, o.confidence,"
+            " o.link, o.look, n.doc_id IS NOT NULL, n.value, n.file, n.confidence, n.link"
+            " FROM old o LEFT JOIN new n"
             " ON n.doc_id = o.doc_id AND n.field = o.field AND n.item = o.item ORDER BY o.pos"
         )
-        for pos, doc_id, name, item, suggested, file, found, value, new_file in cursor:
-            new = {"value": _loaded(value), "file": _loaded(new_file)} if found else None
+        for (
+            pos, doc_id, name, item, suggested, file, confidence, link, look,
+            found, value, new_file, new_confidence, new_link,
+        ) in cursor:  # fmt: skip
+            new = (
+                {
+                    "value": _loaded(value),
+                    "file": _loaded(new_file),
+                    "confidence": _loaded(new_confidence),
+                    "link": _loaded(new_link),
+                }
+                if found
+                else None
+            )
             row = self.touched.get(pos)
             if row is None:
-                row = {"doc_id": doc_id, "file": file, "field": name, "suggested": suggested}
+                row = {
+                    "doc_id": doc_id,
+                    "file": file,
+                    "field": name,
+                    "suggested": suggested,
+                    "confidence": _loaded(confidence),
+                    "link": _loaded(link),
+                    LOOK: _loaded(look),
+                }
                 if item != NO_ITEM:
                     row["item"] = item
                 row = {k: v for k, v in row.items() if v is not None}
             yield row if new is None else _refreshed(row, new)
         testers = testers_by_doc(self.touched.values())
         cursor = self.db.execute(
-            "SELECT doc_id, field, item, value, file FROM new n WHERE NOT EXISTS"
+            "SELECT doc_id, field, item, value, file, confidence, link FROM"
+            " (SELECT *, MIN(seq) OVER (PARTITION BY doc_id) AS doc_seq FROM new) n"
+            " WHERE NOT EXISTS"
             " (SELECT 1 FROM old o WHERE o.doc_id = n.doc_id AND o.field = n.field"
             " AND o.item = n.item) AND NOT EXISTS (SELECT 1 FROM offered f WHERE"
-            " f.doc_id = n.doc_id AND f.field = n.field AND f.item = n.item) ORDER BY seq"
+            " f.doc_id = n.doc_id AND f.field = n.field AND f.item = n.item)"
+            " ORDER BY doc_seq, confidence IS NULL, confidence, seq"
         )
-        for doc_id, name, item, value, file in cursor:
+        for doc_id, name, item, value, file, confidence, link in cursor:
             assigned: list[str | None] = list(testers.get(doc_id, [])) or [None]
             for tester in assigned:
                 yield {
@@ -202,6 +258,8 @@ class RunMerge:
                     "field": name,
                     "item": None if item == NO_ITEM else item,
                     "suggested": _loaded(value),
+                    "confidence": _loaded(confidence),
+                    "link": _loaded(link),
                     "tester": tester,
                 }
 

@@ -416,6 +416,7 @@ def execute(
                 store.runs_and_scorings(),
                 store.run_content(run_id),
                 SavedWorkbook.from_json(store.workbook_save(options.workbook)),
+                pdf_folder=options.folder,
             )
             store.record_workbook_save(options.workbook, saved.as_json())
         except WorkbookRefused as error:

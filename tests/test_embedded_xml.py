@@ -303,11 +303,11 @@ def test_a_value_only_the_xml_has_is_kept_ungrounded_with_its_source(tmp_path: P
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
     book = load_workbook(workbook)
-    extractions = {
-        (row[2], row[3]): row for row in book["extractions"].iter_rows(min_row=2, values_only=True)
-    }
+    rows = book["extractions"].iter_rows(values_only=True)
+    header = next(rows)
+    extractions = {(row[2], row[3]): dict(zip(header, row, strict=True)) for row in rows}
     total = extractions[("total", None)]
-    assert total[6] is None and total[7] in (False, 0, "FALSE")  # no quote, not grounded
+    assert total["quote"] is None and total["grounded"] in (False, 0, "FALSE")  # not grounded
     final = {(row[2], row[3]): row for row in book["final"].iter_rows(min_row=2, values_only=True)}
     assert final[("total", None)][5] == Source.EMBEDDED_XML
     assert final[("invoice_number", None)][5] == Source.EMBEDDED_XML
