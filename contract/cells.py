@@ -7,6 +7,7 @@ is read back as a :class:`Formula` and written back as one.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import datetime, time
@@ -70,6 +71,11 @@ def link_of(value: Any) -> Link | None:
     """The Link a HYPERLINK formula of the writer's form is, read back; None for others."""
     if not isinstance(value, Formula):
         return None
+    return _link_of(str(value))
+
+
+@functools.lru_cache(maxsize=1 << 14)  # a document's rows share a few pages: one Link each
+def _link_of(value: str) -> Link | None:
     found = HYPERLINK_RE.fullmatch(value)
     if found is None:
         return None

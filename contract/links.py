@@ -8,7 +8,7 @@ cell shows only ``p. 3`` and keeps ``page`` a plain number beside it for Power B
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ class PageLinks:
     """Links to the pages of the PDFs in one folder, or none (``prefix`` None)."""
 
     prefix: str | None = None  # the PDFs' folder seen from the workbook's, ending in "/"
+    made: dict[tuple[Any, int], Link] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def between(cls, workbook: Path, folder: Path) -> PageLinks:
@@ -33,7 +34,10 @@ class PageLinks:
         """The link to ``page`` of ``file``; None without a file, a page or links."""
         if self.prefix is None or not file or type(page) is not int or page < 1:
             return None
-        return Link(f"{self.prefix}{file}#page={page}", f"p. {page}")
+        link = self.made.get((file, page))
+        if link is None:  # a document's values share a few pages: one Link each
+            link = self.made[file, page] = Link(f"{self.prefix}{file}#page={page}", f"p. {page}")
+        return link
 
 
 NO_LINKS = PageLinks()

@@ -471,6 +471,7 @@ def sheet_out(
         header_looks={i: look.header[c] for i, c in enumerate(columns) if c in look.header},
         shading=shading,
         notes=look.notes,
+        printed_wide=not readme,
     )
 
 

@@ -96,6 +96,7 @@ class SheetOut:
     header_looks: dict[int, Formatted] = field(default_factory=dict)  # by 0-based column
     shading: list[Shading] = field(default_factory=list)
     notes: bool = False  # a cell may carry a comment: the sheet gets a comments part
+    printed_wide: bool = False  # printed landscape, every column on one page's width
 
 
 @dataclass
@@ -278,6 +279,8 @@ def _columns_xml(sheet: SheetOut, width: int) -> str:
 
 def _sheet_top(sheet: SheetOut, rows: int, width: int, selected: bool) -> str:
     parts = [HEAD, f'<worksheet xmlns="{MAIN}" xmlns:r="{REL}">']
+    if sheet.printed_wide:
+        parts.append('<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>')
     parts.append(f'<dimension ref="A1:{column_letter(max(width, 1))}{max(rows, 1)}"/>')
     tab = ' tabSelected="1"' if selected else ""
     if sheet.header is not None:
@@ -337,6 +340,8 @@ def _sheet_tail(sheet: SheetOut, rows: int, ids: StyleIds) -> str:
     parts.append(
         '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
     )
+    if sheet.printed_wide:
+        parts.append('<pageSetup orientation="landscape" fitToWidth="1" fitToHeight="0"/>')
     if sheet.notes:
         parts.append(f'<legacyDrawing r:id="{VML_LINK}"/>')
     if sheet.header is not None:
