@@ -51,7 +51,7 @@ from contract.sheets import (
     Verdict,
 )
 from contract.xlsx_read import Columns, XlsxReader
-from contract.xlsx_styles import stylesheet
+from contract.xlsx_styles import unstyled_formats
 from contract.xlsx_write import Dropdown, Shading, SheetOut, write_xlsx
 
 __all__ = [
@@ -327,7 +327,7 @@ def load_contract(
     book = _opened_if_ours(path)
     try:
         contract.styles = book.styles
-        unstyled = stylesheet(book.styles).ids.own
+        unstyled = unstyled_formats(book.styles)
         for sheet in book.sheets:
             if sheet.name == README.name:
                 continue

@@ -180,6 +180,106 @@ def stylesheet(theirs: bytes | None, fills: tuple[Fill, ...] = ()) -> Stylesheet
     return Stylesheet(HEAD + etree.tostring(root, encoding="UTF-8"), ids)
 
 
+def _on(element: etree._Element | None) -> bool:
+    """<b/>, <b val="1"/>, <b val="true"/>: on; missing or val 0/false: off."""
+    return element is not None and element.get("val", "1").lower() not in ("0", "false")
+
+
+def _colour(element: etree._Element | None) -> tuple[str, ...]:
+    if element is None:
+        return ()
+    if element.get("rgb"):
+        return ("rgb", element.get("rgb", "").upper()[-6:])  # alpha aside: LibreOffice drops it
+    return tuple(f"{name}={value}" for name, value in sorted(element.attrib.items()))
+
+
+def _font_look(font: etree._Element | None) -> tuple[object, ...]:
+    if font is None:
+        return ()
+    size, name = font.find(NS + "sz"), font.find(NS + "name")
+    underline = font.find(NS + "u")
+    return (
+        _on(font.find(NS + "b")),
+        _on(font.find(NS + "i")),
+        _on(font.find(NS + "strike")),
+        None if underline is None else underline.get("val", "single"),
+        _colour(font.find(NS + "color")),
+        None if size is None else float(size.get("val", "0")),
+        None if name is None else name.get("val"),
+    )
+
+
+def _fill_look(fill: etree._Element | None) -> tuple[object, ...]:
+    pattern = None if fill is None else fill.find(NS + "patternFill")
+    if pattern is None or pattern.get("patternType", "none") in ("none", "gray125"):
+        return ()  # the two fills every stylesheet starts with both show nothing
+    return (pattern.get("patternType"), _colour(pattern.find(NS + "fgColor")))
+
+
+def _border_look(border: etree._Element | None) -> tuple[object, ...]:
+    if border is None:
+        return ()
+    return tuple(
+        (etree.QName(side).localname, side.get("style"), _colour(side.find(NS + "color")))
+        for side in border
+        if side.get("style")
+    )
+
+
+def _looks(root: etree._Element) -> list[tuple[object, ...]]:
+    """How each cell format shows a cell: number format, font, fill, border, alignment,
+    whatever the file's way of writing them (LibreOffice rewrites every format it saves)."""
+
+    def listed(name: str, tag: str) -> list[etree._Element]:
+        found = root.find(NS + name)
+        return [] if found is None else found.findall(NS + tag)
+
+    codes = {int(f.get("numFmtId", "0")): f.get("formatCode", "") for f in root.iter(NS + "numFmt")}
+    fonts, fills, borders = (
+        listed("fonts", "font"),
+        listed("fills", "fill"),
+        listed("borders", "border"),
+    )
+
+    def item(items: list[etree._Element], index: str | None) -> etree._Element | None:
+        number = int(index or "0")
+        return items[number] if number < len(items) else None
+
+    looks: list[tuple[object, ...]] = []
+    for xf in listed("cellXfs", "xf"):
+        number = int(xf.get("numFmtId", "0"))
+        code = codes.get(number)
+        alignment = xf.find(NS + "alignment")
+        looks.append(
+            (
+                "General" if number == 0 or code == "General" else (code or number),
+                _font_look(item(fonts, xf.get("fontId"))),
+                _fill_look(item(fills, xf.get("fillId"))),
+                _border_look(item(borders, xf.get("borderId"))),
+                _alignment_look(alignment),
+            )
+        )
+    return looks
+
+
+def _alignment_look(alignment: etree._Element | None) -> tuple[object, ...]:
+    if alignment is None:
+        return ("general", "bottom", False)
+    wrapped = alignment.get("wrapText", "0").lower() not in ("0", "false")
+    return (alignment.get("horizontal", "general"), alignment.get("vertical", "bottom"), wrapped)
+
+
+def unstyled_formats(styles: bytes | None) -> frozenset[int]:
+    """The cell formats that show a cell as nobody formatted it, or as the writer does (so
+    it gives the cell the same look again): the default's, or one of the writer's own,
+    however the file writes them. A cell in any other format was formatted by a person."""
+    merged = stylesheet(styles)
+    root = etree.fromstring(merged.xml)
+    looks = _looks(root)
+    plain = {looks[0], *(looks[i] for i in merged.ids.own if i < len(looks))}
+    return frozenset(i for i, look in enumerate(looks) if look in plain)
+
+
 # as openpyxl's is_date_format, so that reading a workbook never imports openpyxl
 _LITERAL_OR_LOCALE = re.compile(r'".*?"|\[(?!hh?\]|mm?\]|ss?\])[^\]]*\]')
 _DATE_PART = re.compile(r"(?<![_\\])[dmhysDMHYS]")

@@ -5,6 +5,7 @@ workbook was last saved by openpyxl (as Excel-like tools do) or by LibreOffice."
 from __future__ import annotations
 
 import shutil
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -16,13 +17,16 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
+from contract.looks import LOOK
 from contract.reuse import SavedWorkbook, unchanged_since
 from contract.sheets import CORRECTIONS, GROUND_TRUTH
-from contract.xlsx_styles import BASE, stylesheet
+from contract.workbook import load_contract
+from contract.xlsx_styles import BASE, stylesheet, unstyled_formats
 from extract.run import RunOptions, execute
 from extract.store import Store
 
 YELLOW, RED = "FFFFFF00", "FFFF0000"
+NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 MARKED = ("invoice-03-labels-above-gbp.pdf", "total")  # the row a tester marks
 
 
@@ -140,11 +144,49 @@ def test_their_styles_keep_their_indexes_and_ours_are_added_once() -> None:
         '<xf numFmtId="2" fontId="0" fillId="1" borderId="0" xfId="0"/>',
     ).encode()
     merged = stylesheet(theirs)
-    ns = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-    before = etree.fromstring(theirs).find(f"{ns}cellXfs")
-    after = etree.fromstring(merged.xml).find(f"{ns}cellXfs")
+    before = etree.fromstring(theirs).find(f"{NS}cellXfs")
+    after = etree.fromstring(merged.xml).find(f"{NS}cellXfs")
     assert before is not None and after is not None
     old = [etree.tostring(xf) for xf in before]
     assert [etree.tostring(xf) for xf in after][: len(old)] == old
     assert min(merged.ids.own - {0}) == len(old)  # ours come after theirs
     assert stylesheet(merged.xml) == merged  # a second run adds nothing
+
+
+@pytest.mark.skipif(SOFFICE is None, reason="LibreOffice is not installed")
+def test_a_save_by_libreoffice_alone_gives_no_row_a_look(
+    samples_copy: Path, tmp_path: Path
+) -> None:
+    """LibreOffice rewrites every cell format it saves (the links' blue, the README's
+    wrapping): those are still nobody's formatting, so the rows stay lean for the merge."""
+    workbook = tmp_path / "book" / "contract.xlsx"
+    run(samples_copy, workbook)
+    resaved = converted(workbook, "xlsx", tmp_path / "resaved")
+    with zipfile.ZipFile(resaved) as book:
+        assert book.read("xl/styles.xml") != stylesheet(None).xml  # rewritten indeed
+    contract = load_contract(resaved)
+    rows = contract.sheet(GROUND_TRUTH.name)
+    assert rows and not [row for row in rows if LOOK in row]
+    assert not contract.looks[GROUND_TRUTH.name].header
+
+
+def test_a_person_s_fill_or_font_is_theirs_and_the_writer_s_formats_are_not() -> None:
+    ours = stylesheet(None)
+    count = len(etree.fromstring(ours.xml).find(f"{NS}cellXfs"))  # type: ignore[arg-type]
+    theirs = (
+        ours.xml.replace(
+            b"</cellXfs>",
+            b'<xf numFmtId="0" fontId="0" fillId="2" borderId="0" xfId="0"/>'
+            b'<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0"/></cellXfs>',
+        )
+        .replace(
+            b"</fills>",
+            b'<fill><patternFill patternType="solid"><fgColor rgb="FFFFFF00"/></patternFill>'
+            b"</fill></fills>",
+        )
+        .replace(b'<fills count="2">', b'<fills count="3">')
+        .replace(f'<cellXfs count="{count}">'.encode(), f'<cellXfs count="{count + 2}">'.encode())
+    )
+    found = unstyled_formats(theirs)
+    assert count not in found and count + 1 not in found  # the yellow fill, the bold font
+    assert ours.ids.own <= found  # the default, and the writer's own
