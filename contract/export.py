@@ -22,11 +22,12 @@ from contract.keys import blank, key_of
 from contract.kinds import NUMERIC, canonical_text, typed_value
 from contract.labels import agreed_values
 from contract.merge import final_rows
-from contract.sheets import CORRECTIONS, DOCUMENTS, EXTRACTIONS, FINAL, GROUND_TRUTH, RUNS, Source
+from contract.sheets import CORRECTIONS, DOCUMENTS, EXTRACTIONS, FINAL, GROUND_TRUTH, RUNS
 from contract.workbook import Contract, Row
 from contract.xlsx_write import SheetOut, write_xlsx
 from schemas import SchemaNotFound, schema_named
 from schemas.base import KINDS, Kind, field_specs
+from schemas.vocabulary import Source
 
 Format = Literal["csv", "parquet", "xlsx"]
 ColumnType = Literal["text", "number", "integer", "date", "boolean"]

@@ -16,8 +16,9 @@ from typing import Any
 
 from contract.keys import blank, doc_id_of, item_of, key_of
 from contract.labels import agreed_values
-from contract.sheets import Key, Source
+from contract.sheets import Key
 from schemas.base import Kind
+from schemas.vocabulary import Source
 
 __all__ = ["blank", "doc_id_of", "item_of", "key_of"]  # re-exported: people's keys live here too
 

@@ -23,8 +23,9 @@ from contract.keys import key_of
 from contract.labels import agreed_values
 from contract.looks import LOOK
 from contract.merge import _final, _refreshed, testers_by_doc
-from contract.sheets import Key, Source
+from contract.sheets import Key
 from schemas.base import KINDS, Kind
+from schemas.vocabulary import Source
 
 Row = dict[str, Any]
 NO_ITEM = -(2**62)  # a key's item None, in SQLite (where NULL never equals NULL)

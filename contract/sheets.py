@@ -1,6 +1,7 @@
-"""The workbook's vocabulary: sheets, their columns and owners, and the words people meet.
+"""The workbook's sheets: their columns, owners and the help each column shows.
 
-Everything a person sees in the workbook is named here once and imported elsewhere.
+Every sheet and column a person sees is named here once and imported elsewhere; the words in
+the cells (statuses, verdicts, sources, splits) are schemas.vocabulary's, shared by every layer.
 """
 
 from __future__ import annotations
@@ -8,46 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Literal
 
+from schemas.vocabulary import Status
+
 Owner = Literal["pipeline", "testers", "client"]
-
-
-class Status:
-    """A document's status in the documents sheet."""
-
-    OK: Final = "ok"
-    CORRUPT: Final = "corrupt"
-    ENCRYPTED: Final = "encrypted"
-    EMPTY: Final = "empty"
-    NOT_PDF: Final = "not_pdf"
-    NO_TEXT: Final = "no_text"
-    TIMEOUT: Final = "timeout"
-    FAILED: Final = "failed"
-    UNREADABLE: Final = "unreadable"
-    ALL: Final = (OK, CORRUPT, ENCRYPTED, EMPTY, NOT_PDF, NO_TEXT, TIMEOUT, FAILED, UNREADABLE)
-
-
-class Verdict:
-    """What a tester says of a suggested value (the ground_truth dropdown)."""
-
-    CORRECT: Final = "correct"
-    WRONG: Final = "wrong"
-    ABSENT: Final = "absent"
-    ALL: Final = (CORRECT, WRONG, ABSENT)
-
-
-class Source:
-    """Where a value in final (or export) comes from."""
-
-    CLIENT: Final = "client"
-    TESTER: Final = "tester"
-    MODEL: Final = "model"
-    EMBEDDED_XML: Final = "embedded_xml"
-
-
-class Split:
-    DEV: Final = "dev"
-    HOLDOUT: Final = "holdout"
-    ALL: Final = "all"
 
 
 @dataclass(frozen=True)
@@ -209,10 +173,13 @@ COLUMN_HELP: Final[dict[str, dict[str, str]]] = {
         " testers agree), model, or embedded_xml (the PDF's own e-invoice data).",
     },
     RUNS.name: {
-        "run_id": "The run (or scoring) this row describes.",
+        "run_id": "The run (or scoring) this row describes. A run whose documents several"
+        " providers answered (--fallback) has a row per provider and model under it,"
+        " RUN:PROVIDER:MODEL, with what that one answered and cost.",
         "started": "When it started (UTC).",
         "finished": "When it finished (UTC).",
-        "backend": "anthropic (Claude) or rules (offline).",
+        "backend": "anthropic (Claude), openai (OpenAI or a local model server) or rules"
+        " (offline).",
         "model": "The model used.",
         "schema": "The schema the documents were read with.",
         "docs": "Documents read.",

@@ -48,11 +48,11 @@ from contract.sheets import (
     SHEETS,
     Key,
     Sheet,
-    Verdict,
 )
 from contract.xlsx_read import Columns, XlsxReader
 from contract.xlsx_styles import unstyled_formats
 from contract.xlsx_write import Dropdown, Shading, SheetOut, write_xlsx
+from schemas.vocabulary import Verdict
 
 __all__ = [
     "BACKUPS_KEPT",

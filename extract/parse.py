@@ -28,12 +28,12 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from contract.sheets import Status
 from extract.documents import Document
 from extract.errors import ExtractError
 from extract.layout import make_word
 from extract.pdf import Page, ParsedDocument, outcome_of, parsed_document
 from extract.store import Store
+from schemas.vocabulary import Status
 
 PARSER = "pdfium-2"  # the parse cache key beside the sha256: bump it when pages come out different
 DEFAULT_TIMEOUT_S = 60.0

@@ -20,22 +20,23 @@ from typing import Any
 from pydantic import BaseModel
 
 from contract.reuse import SavedWorkbook
-from contract.sheets import Source, Status
 from contract.update import write_run
 from contract.workbook import WorkbookRefused, check_contract, refuse_if_open
-from extract.backends import Backend, BackendOptions, backend_named
-from extract.backends.base import Extraction, SentRequest
+from extract.backends import Backend, BackendOptions, backend_chain
+from extract.backends.base import Extraction
+from extract.backends.chain import Answerer, answerers
+from extract.backends.embedded import embedded_extraction
 from extract.batch import OnProgress, batch_answers
 from extract.confidence import value_confidence
 from extract.documents import Document, folder_documents, split_of, unique_documents
-from extract.embedded import embedded_extraction
 from extract.errors import ExtractError, WorkbookError
 from extract.grounding import arithmetic_warnings, grounded_values
 from extract.parse import DEFAULT_TIMEOUT_S, FORKS, ParseStage
 from extract.pdf import ParsedDocument, parsed_document
-from extract.store import Store, run_values_of
+from extract.store import SentRequest, Store, run_values_of
 from schemas import resolved_schema_spec, schema_named
 from schemas.base import field_values, schema_hash
+from schemas.vocabulary import Source, Status
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,8 @@ class RunOptions:
     schema: str = "invoice"
     backend: str = "rules"
     backend_options: BackendOptions = field(default_factory=BackendOptions)
+    # (provider, model) in order: a document its predecessors could not get answered goes on
+    fallback: tuple[tuple[str, str | None], ...] = ()
     concurrency: int = 4
     force: bool = False
     limit: int | None = None
@@ -80,6 +83,8 @@ class DocumentOutcome:
     made_by: str = ""  # the run whose extraction these values are, when not this one
     values_digest: str = ""  # the values as kept in the store (then ``values`` may be empty)
     found: int = 0  # values that are not empty
+    backend: str | None = None  # who answered: a fallback provider's name, say
+    model: str | None = None
 
     def document_row(self) -> dict[str, Any]:
         return {
@@ -91,6 +96,8 @@ class DocumentOutcome:
             "error": self.error,
             "cached": int(self.cached),
             "source": self.source,
+            "backend": self.backend,
+            "model": self.model,
         }
 
 
@@ -103,6 +110,9 @@ class RunSummary:
     outcomes: list[DocumentOutcome] = field(default_factory=list)  # kept without their values
     fields_found: int = 0  # values are in the store: memory stays flat as the folder grows
     copies: list[tuple[Document, Document]] = field(default_factory=list)  # (copy, original)
+    notes: list[str] = field(default_factory=list)  # what the backends settled on (output mode)
+    # per (provider, model) that answered or was sent requests: docs, ok, cached, cost_usd
+    shares: list[dict[str, Any]] = field(default_factory=list)
 
     def add(self, outcome: DocumentOutcome) -> None:
         self.fields_found += outcome.found
@@ -140,16 +150,32 @@ def new_run_id() -> str:
 schema_digest = functools.cache(schema_hash)
 
 
-def cache_key(document: Document, schema: type[BaseModel], backend: Backend) -> str:
-    """Same PDF bytes, schema, prompt and model: the same answer, so no second request."""
-    parts = [
-        document.sha256,
-        schema_digest(schema),
-        backend.name,
-        backend.model,
-        backend.prompt_version,
-    ]
+def answer_key(document: Document, schema: type[BaseModel], answerer: Answerer) -> str:
+    """Same PDF bytes, schema, provider, model and prompt: the same answer, so no second
+    request."""
+    name, model, prompt_version = answerer
+    parts = [document.sha256, schema_digest(schema), name, model, prompt_version]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def cache_key(document: Document, schema: type[BaseModel], backend: Backend) -> str:
+    """The key of the backend's main provider and model."""
+    return answer_key(document, schema, answerers(backend)[0])
+
+
+def cache_keys(document: Document, schema: type[BaseModel], backend: Backend) -> list[str]:
+    """Every key an answer to this document may be kept under: main model, then fallbacks."""
+    return [answer_key(document, schema, answerer) for answerer in answerers(backend)]
+
+
+def kept_key(
+    document: Document, schema: type[BaseModel], backend: Backend, made: Extraction
+) -> str:
+    """The key of whoever answered: a fallback's answer is found again by the next run."""
+    for answerer in answerers(backend):
+        if answerer[:2] == (made.backend, made.model):
+            return answer_key(document, schema, answerer)
+    return cache_key(document, schema, backend)
 
 
 class Pipeline:
@@ -173,8 +199,7 @@ class Pipeline:
 
     def outcome(self, document: Document) -> DocumentOutcome:
         """Never raises: every failure becomes a status and an error on the document."""
-        key = cache_key(document, self.schema, self.backend)
-        cached = None if self.force else self.store.cached_extraction(key)
+        cached = None if self.force else self.cached(document)
         if cached is not None:
             return _from_cache(document, cached)
         if self.parser is None:
@@ -190,10 +215,10 @@ class Pipeline:
             return outcome
         outcome.values_digest = self.store.keep_values(outcome.values)
         self.store.cache_extraction(
-            key,
+            kept_key(document, self.schema, self.backend, extraction),
             document.doc_id,
-            self.backend.name,
-            self.backend.model,
+            extraction.backend,
+            extraction.model,
             extraction.source,
             {
                 "outcome": outcome.document_row(),
@@ -205,11 +230,22 @@ class Pipeline:
         )
         return outcome
 
+    def cached(self, document: Document) -> dict[str, Any] | None:
+        """The kept answer of the first provider in the chain that answered this document."""
+        for key in cache_keys(document, self.schema, self.backend):
+            cached = self.store.cached_extraction(key)
+            if cached is not None:
+                return cached
+        return None
+
     def prefetch(self, document: Document) -> None:
         """Start parsing a queued document that the cache does not answer."""
         if self.parser is not None and (
             self.force
-            or not self.store.has_extraction(cache_key(document, self.schema, self.backend))
+            or not any(
+                self.store.has_extraction(key)
+                for key in cache_keys(document, self.schema, self.backend)
+            )
         ):
             self.parser.prefetch(document)
 
@@ -241,6 +277,12 @@ class Pipeline:
             message = f"{type(error).__name__}: {error}"
             return _failed(document, Status.FAILED, message, len(parsed.pages)), None
         return _verified(parsed, extraction), extraction
+
+
+def backend_notes(backend: Backend) -> list[str]:
+    """What a backend has to say of the run (e.g. the output mode a server took)."""
+    notes: Callable[[], list[str]] | None = getattr(backend, "notes", None)
+    return notes() if notes is not None else []
 
 
 def runs_locally(backend: Backend) -> bool:
@@ -289,6 +331,8 @@ def _verified(parsed: ParsedDocument, extraction: Extraction) -> DocumentOutcome
         source=source,
         values=rows,
         found=found_in(rows),
+        backend=extraction.backend,
+        model=extraction.model,
     )
 
 
@@ -314,6 +358,8 @@ def _from_cache(document: Document, cached: dict[str, Any]) -> DocumentOutcome:
         made_by=cached.get("run_id") or "",
         values_digest=cached["result"].get("values_digest", ""),
         found=cached["result"].get("found", found_in(values)),
+        backend=cached.get("backend"),
+        model=cached.get("model"),
     )
 
 
@@ -364,7 +410,7 @@ def execute(
     run_id = new_run_id()
     request_log = RequestLogger(run_id)
     backend_options = replace(options.backend_options, request_log=request_log)
-    backend = backend_named(options.backend, backend_options)
+    backend = backend_chain(options.backend, backend_options, options.fallback)
     options.workbook.parent.mkdir(parents=True, exist_ok=True)
     store = Store.beside(options.workbook)
     request_log.store = store
@@ -408,6 +454,8 @@ def execute(
                 on_document(outcome)
         pipeline.parser.close()
         store.finish_run(run_id)
+        summary.notes = backend_notes(backend)
+        summary.shares = store.run_shares(run_id)
         try:
             saved = write_run(
                 options.workbook,

@@ -17,12 +17,31 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from extract.backends.base import SentRequest
+from typing import Any
 
 Migration = Callable[[sqlite3.Connection], None]
+
+
+@dataclass(frozen=True)
+class SentRequest:
+    """One request a backend sent to a provider: a row of the requests table, never a key.
+
+    It lives beside the table it fills, so the store depends on no backend.
+    """
+
+    doc_id: str
+    model: str
+    attempt: int
+    started: str
+    latency_ms: float
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    cost_usd: float = 0.0
+    stop_reason: str = ""
+    error: str = ""
+    provider: str = ""  # the backend that sent it: anthropic, openai
 
 
 def _statements(db: sqlite3.Connection, script: str) -> None:
@@ -192,6 +211,25 @@ def _m006_value_sets(db: sqlite3.Connection) -> None:
     db.execute("DROP TABLE run_values")
 
 
+def _m007_providers(db: sqlite3.Connection) -> None:
+    """Which provider sent each request and answered each document, and per finished run
+    what each (provider, model) answered and cost: a run with a fallback chain shows them."""
+    _statements(
+        db,
+        """
+        ALTER TABLE requests ADD COLUMN provider TEXT;
+        ALTER TABLE run_documents ADD COLUMN backend TEXT;
+        ALTER TABLE run_documents ADD COLUMN model TEXT;
+        CREATE INDEX requests_by_run ON requests (run_id);
+        CREATE TABLE run_shares (
+            run_id TEXT NOT NULL, backend TEXT NOT NULL, model TEXT NOT NULL,
+            docs INTEGER, ok INTEGER, cached INTEGER, input_tokens INTEGER,
+            output_tokens INTEGER, cost_usd REAL, PRIMARY KEY (run_id, backend, model)
+        )
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     _m001_core,
     _m002_parse_cache,
@@ -199,6 +237,7 @@ MIGRATIONS: list[Migration] = [
     _m004_batches,
     _m005_batch_answers,
     _m006_value_sets,
+    _m007_providers,
 ]
 
 
@@ -300,6 +339,7 @@ class Store:
                 """,
                 (now(), run_id),
             )
+            self._keep_shares(db, run_id)
 
     def set_run_scores(
         self, run_id: str, accuracy: float | None, hallucination: float | None
@@ -347,9 +387,69 @@ class Store:
         query = "SELECT * FROM scorings" + (" WHERE run_id = ?" if run_id else "") + " ORDER BY id"
         return [dict(row) for row in self.db.execute(query, (run_id,) if run_id else ())]
 
+    def _keep_shares(self, db: sqlite3.Connection, run_id: str) -> None:
+        """What each (provider, model) of a run answered (documents, the cache's too) and the
+        tokens and cost of the requests it was sent, kept once the run is finished."""
+        shares: dict[tuple[str, str], dict[str, Any]] = {}
+        empty = ("docs", "ok", "cached", "input_tokens", "output_tokens", "cost_usd")
+        answered = db.execute(
+            "SELECT backend, COALESCE(model, ''), COUNT(*), SUM(status = 'ok'), SUM(cached)"
+            " FROM run_documents WHERE run_id = ? AND backend IS NOT NULL GROUP BY 1, 2",
+            (run_id,),
+        )
+        for backend, model, docs, ok, cached in answered:
+            shares.setdefault((backend, model), dict.fromkeys(empty, 0)).update(
+                docs=docs, ok=ok or 0, cached=cached or 0
+            )
+        sent = db.execute(
+            "SELECT COALESCE(r.provider, runs.backend), COALESCE(r.model, ''),"
+            " SUM(r.input_tokens), SUM(r.output_tokens), SUM(r.cost_usd) FROM requests r"
+            " JOIN runs ON runs.run_id = r.run_id WHERE r.run_id = ? GROUP BY 1, 2",
+            (run_id,),
+        )
+        for backend, model, tokens_in, tokens_out, cost in sent:
+            shares.setdefault((backend, model), dict.fromkeys(empty, 0)).update(
+                input_tokens=tokens_in or 0, output_tokens=tokens_out or 0, cost_usd=cost or 0.0
+            )
+        db.execute("DELETE FROM run_shares WHERE run_id = ?", (run_id,))
+        db.executemany(
+            "INSERT INTO run_shares VALUES (:run_id, :backend, :model, :docs, :ok, :cached,"
+            " :input_tokens, :output_tokens, :cost_usd)",
+            [
+                {"run_id": run_id, "backend": backend, "model": model, **figures}
+                for (backend, model), figures in shares.items()
+            ],
+        )
+
+    def run_shares(self, run_id: str) -> list[dict[str, Any]]:
+        """Per (provider, model) of a finished run: documents answered, tokens, cost."""
+        rows = self.db.execute(
+            "SELECT * FROM run_shares WHERE run_id = ? ORDER BY backend, model", (run_id,)
+        )
+        return [dict(row) for row in rows]
+
     def runs_and_scorings(self) -> list[dict[str, Any]]:
-        """The runs sheet: every run, then one row per scoring that looked at the holdout."""
-        rows = self.runs()
+        """The runs sheet: every run, under it one row per provider and model when more than
+        one answered it (a fallback), then one row per scoring that looked at the holdout."""
+        shares: dict[str, list[dict[str, Any]]] = {}
+        for share in self.db.execute("SELECT * FROM run_shares ORDER BY backend, model"):
+            shares.setdefault(share["run_id"], []).append(dict(share))
+        rows = []
+        for run in self.runs():
+            rows.append(run)
+            parts = shares.get(run["run_id"], [])
+            if len(parts) > 1:
+                rows.extend(
+                    {
+                        **part,
+                        "run_id": f"{run['run_id']}:{part['backend']}:{part['model']}",
+                        "started": run["started"],
+                        "finished": run["finished"],
+                        "schema": run["schema"],
+                        "failed": part["docs"] - part["ok"],
+                    }
+                    for part in parts
+                )
         by_run = {row["run_id"]: row for row in rows}
         seen: dict[tuple[str, str], int] = {}
         for scoring in self.scorings():
@@ -391,10 +491,12 @@ class Store:
             db.execute(
                 "INSERT OR REPLACE INTO run_documents"
                 " (run_id, doc_id, file, sha256, pages, status, error, cached, source,"
-                " values_digest, made_by)"
+                " values_digest, made_by, backend, model)"
                 " VALUES (:run_id, :doc_id, :file, :sha256, :pages, :status, :error, :cached,"
-                " :source, :values_digest, :made_by)",
+                " :source, :values_digest, :made_by, :backend, :model)",
                 {
+                    "backend": None,
+                    "model": None,
                     **document,
                     "run_id": run_id,
                     "values_digest": digest,

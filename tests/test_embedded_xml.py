@@ -15,14 +15,15 @@ from pypdf.generic import DictionaryObject, NameObject
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
-from contract.sheets import Source
+from extract.backends.embedded import embedded_extraction
 from extract.backends.rules import RulesBackend
 from extract.documents import Document
-from extract.embedded import attached_einvoice, embedded_extraction
+from extract.embedded import attached_einvoice
 from extract.grounding import grounded_values
 from extract.pdf import parsed_document
 from schemas.base import field_values
 from schemas.invoice import Invoice
+from schemas.vocabulary import Source
 
 VISIBLE = [
     "Rheinblick Software GmbH",

@@ -1,8 +1,9 @@
 """One scoring gathered: a run's values and people's labels for a split, scored.
 
-This bridges the run store, the workbook and the evals; the evals themselves know nothing of
-backends. A document's split is always split_of(doc_id), never a cell somebody can edit, so
-no holdout document leaks into a dev scoring. Every look at the holdout is recorded.
+It reads the run store and the workbook and hands them to the metrics; like all of evals/ it
+knows nothing of backends. A document's split is always split_of(doc_id), never a cell
+somebody can edit, so no holdout document leaks into a dev scoring. Every look at the holdout
+is recorded.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from contract.labels import ALL_FIELDS
-from contract.sheets import CORRECTIONS, GROUND_TRUTH, SCORES, Split
+from contract.sheets import CORRECTIONS, GROUND_TRUTH, SCORES
 from contract.workbook import load_contract
 from evals.labels import WorkbookLabels, field_kinds, workbook_labels
 from evals.metrics import Scores, scored
@@ -25,6 +26,7 @@ from extract.errors import InputError
 from extract.store import Store
 from schemas import schema_named
 from schemas.base import field_specs
+from schemas.vocabulary import Split
 
 
 @dataclass
