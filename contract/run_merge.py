@@ -132,12 +132,12 @@ class RunMerge:
         position, key = self._rows, key_of(row)
         self._rows += 1
         if untouched(row):
-            look = row.get(LOOK)
+            confidence, link, look = row.get("confidence"), row.get("link"), row.get(LOOK)
             spilled = (
                 row.get("suggested"),
                 row.get("file"),
-                _stored(row.get("confidence")),
-                _stored(row.get("link")),
+                confidence if type(confidence) is float else _stored(confidence),
+                None if link is None else _stored(link),
                 None if look is None else _stored(look),
             )
         else:
@@ -186,7 +186,11 @@ class RunMerge:
                 Source.EMBEDDED_XML if row.get("source") == Source.EMBEDDED_XML else Source.MODEL
             )
             self.files[str(row["doc_id"])] = row.get("file")
-            confidence, link = _stored(row.get("confidence")), _stored(row.get("link"))
+            confidence, link = row.get("confidence"), row.get("link")
+            if type(confidence) is not float:
+                confidence = _stored(confidence)
+            if link is not None:
+                link = _stored(link)
             yield (
                 key[0],
                 key[1],
@@ -220,7 +224,7 @@ class RunMerge:
                     "value": _loaded(value),
                     "file": _loaded(new_file),
                     "confidence": _loaded(new_confidence),
-                    "link": _loaded(new_link),
+                    "link": None if new_link is None else _loaded(new_link),
                 }
                 if found
                 else None
@@ -233,8 +237,8 @@ class RunMerge:
                     "field": name,
                     "suggested": suggested,
                     "confidence": _loaded(confidence),
-                    "link": _loaded(link),
-                    LOOK: _loaded(look),
+                    "link": None if link is None else _loaded(link),
+                    LOOK: None if look is None else _loaded(look),
                 }
                 if item != NO_ITEM:
                     row["item"] = item
@@ -260,7 +264,7 @@ class RunMerge:
                     "item": None if item == NO_ITEM else item,
                     "suggested": _loaded(value),
                     "confidence": _loaded(confidence),
-                    "link": _loaded(link),
+                    "link": None if link is None else _loaded(link),
                     "tester": tester,
                 }
 
