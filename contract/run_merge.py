@@ -18,7 +18,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from contract.cells import Link
 from contract.keys import key_of
 from contract.labels import agreed_values
 from contract.looks import LOOK
@@ -58,20 +57,13 @@ def _stored(value: Any) -> Any:
         return value
     if type(value) is Decimal:  # amounts, the most common: faster than pickle
         return b"D" + str(value).encode()
-    if type(value) is Link:  # one a row: faster than pickle (NUL is in no XML text)
-        return b"L" + f"{value.target}\x00{value.text}".encode()
     return b"P" + pickle.dumps(value)
 
 
 def _loaded(value: Any) -> Any:
     if not isinstance(value, bytes):
         return value
-    tag = value[:1]
-    if tag == b"D":
-        return Decimal(value[1:].decode())
-    if tag == b"L":
-        return Link(*value[1:].decode().split("\x00", 1))
-    return pickle.loads(value[1:])
+    return Decimal(value[1:].decode()) if value[:1] == b"D" else pickle.loads(value[1:])
 
 
 def _item(key: Key) -> int:
@@ -113,6 +105,19 @@ class RunMerge:
         self.files: dict[str, Any] = {}  # doc_id as the values give it -> its last file
         self._rows = 0
         self._spilled: list[tuple[Any, ...]] = []
+        # links kept by number: a document's rows share a few pages, so the distinct links
+        # are few (one per page of the run) and held here, not stored once a row
+        self._link_numbers: dict[Any, int] = {}
+        self._links: list[Any] = []
+
+    def _link_number(self, link: Any) -> int | None:
+        if link is None:
+            return None
+        number = self._link_numbers.get(link)
+        if number is None:
+            number = self._link_numbers[link] = len(self._links)
+            self._links.append(link)
+        return number
 
     def __enter__(self) -> RunMerge:
         return self
@@ -137,7 +142,7 @@ class RunMerge:
                 row.get("suggested"),
                 row.get("file"),
                 confidence if type(confidence) is float else _stored(confidence),
-                None if link is None else _stored(link),
+                self._link_number(link),
                 None if look is None else _stored(look),
             )
         else:
@@ -186,11 +191,10 @@ class RunMerge:
                 Source.EMBEDDED_XML if row.get("source") == Source.EMBEDDED_XML else Source.MODEL
             )
             self.files[str(row["doc_id"])] = row.get("file")
-            confidence, link = row.get("confidence"), row.get("link")
+            confidence = row.get("confidence")
             if type(confidence) is not float:
                 confidence = _stored(confidence)
-            if link is not None:
-                link = _stored(link)
+            link_number = self._link_number(row.get("link"))
             yield (
                 key[0],
                 key[1],
@@ -199,7 +203,7 @@ class RunMerge:
                 value,
                 file,
                 confidence,
-                link,
+                link_number,
                 value,
                 file,
                 source,
@@ -209,6 +213,7 @@ class RunMerge:
         """The merged sheet: people's rows in their order (untouched ones following the run),
         then one row per new key and assigned tester, each document's lowest confidence
         first; keys once offered are not re-added."""
+        links = self._links
         cursor = self.db.execute(
             "SELECT o.pos, o.doc_id, o.field, o.item, o.suggested, o.file, o.confidence,"
             " o.link, o.look, n.doc_id IS NOT NULL, n.value, n.file, n.confidence, n.link"
@@ -224,7 +229,7 @@ class RunMerge:
                     "value": _loaded(value),
                     "file": _loaded(new_file),
                     "confidence": _loaded(new_confidence),
-                    "link": None if new_link is None else _loaded(new_link),
+                    "link": None if new_link is None else links[new_link],
                 }
                 if found
                 else None
@@ -237,7 +242,7 @@ class RunMerge:
                     "field": name,
                     "suggested": suggested,
                     "confidence": _loaded(confidence),
-                    "link": None if link is None else _loaded(link),
+                    "link": None if link is None else links[link],
                     LOOK: None if look is None else _loaded(look),
                 }
                 if item != NO_ITEM:
@@ -264,7 +269,7 @@ class RunMerge:
                     "item": None if item == NO_ITEM else item,
                     "suggested": _loaded(value),
                     "confidence": _loaded(confidence),
-                    "link": None if link is None else _loaded(link),
+                    "link": None if link is None else links[link],
                     "tester": tester,
                 }
 
