@@ -14,7 +14,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from contract.cells import Formatted, Note
+from contract.cells import Formatted, Note, read_value
+from contract.xlsx_read import XlsxReader
 
 LOOK: Final = "\x00look"
 """The key of a row's looks: column name -> Formatted (its value unused). No header can
@@ -74,15 +75,36 @@ def with_looks(values: list[Any], look: RowLook, columns: Sequence[str]) -> list
     ]
 
 
-def formatted_cells(
-    rows: Iterable[tuple[list[Any], Mapping[int, int] | None]],
-    notes: Mapping[tuple[int, int], Note],
-) -> Iterator[list[Any]]:
-    """A person's own sheet (each row's values and cell formats), each cell with its look
-    (a Formatted value)."""
+StyledRows = Iterable[tuple[list[Any], Mapping[int, int] | None]]
+
+
+def styled_rows(book: XlsxReader, name: str, unstyled: frozenset[int]) -> StyledRows:
+    """Each row's values, and the formats a person gave its cells, by column index."""
+    for values in book.rows(name, unstyled):
+        yield [read_value(v) for v in values], getattr(values, "styles", None)
+
+
+def _by_row(notes: Mapping[tuple[int, int], Note]) -> dict[int, dict[int, Note]]:
     by_row: dict[int, dict[int, Note]] = {}
     for (row, column), note in notes.items():
         by_row.setdefault(row, {})[column] = note
+    return by_row
+
+
+def looked_rows(
+    rows: StyledRows, notes: Mapping[tuple[int, int], Note]
+) -> Iterator[tuple[list[Any], dict[int, Formatted] | None]]:
+    """Each row's values, and its cells' looks by column index (None for none)."""
+    by_row = _by_row(notes)
+    for number, (values, styles) in enumerate(rows):
+        found = by_row.get(number)
+        yield values, cell_looks(styles, found) if styles or found else None
+
+
+def formatted_cells(rows: StyledRows, notes: Mapping[tuple[int, int], Note]) -> Iterator[list[Any]]:
+    """A person's own sheet (each row's values and cell formats), each cell with its look
+    (a Formatted value)."""
+    by_row = _by_row(notes)
     for number, (values, styles) in enumerate(rows):
         row_notes = by_row.get(number)
         if not (styles or row_notes):

@@ -110,9 +110,7 @@ class RunMerge:
         self._link_numbers: dict[Any, int] = {}
         self._links: list[Any] = []
 
-    def _link_number(self, link: Any) -> int | None:
-        if link is None:
-            return None
+    def _link_number(self, link: Any) -> int:
         number = self._link_numbers.get(link)
         if number is None:
             number = self._link_numbers[link] = len(self._links)
@@ -142,7 +140,7 @@ class RunMerge:
                 row.get("suggested"),
                 row.get("file"),
                 confidence if type(confidence) is float else _stored(confidence),
-                self._link_number(link),
+                None if link is None else self._link_number(link),
                 None if look is None else _stored(look),
             )
         else:
@@ -191,10 +189,10 @@ class RunMerge:
                 Source.EMBEDDED_XML if row.get("source") == Source.EMBEDDED_XML else Source.MODEL
             )
             self.files[str(row["doc_id"])] = row.get("file")
-            confidence = row.get("confidence")
-            if type(confidence) is not float:
+            confidence, link = row.get("confidence"), row.get("link")
+            if confidence is not None and type(confidence) is not float:
                 confidence = _stored(confidence)
-            link_number = self._link_number(row.get("link"))
+            link_number = None if link is None else self._link_number(link)
             yield (
                 key[0],
                 key[1],
@@ -228,7 +226,9 @@ class RunMerge:
                 {
                     "value": _loaded(value),
                     "file": _loaded(new_file),
-                    "confidence": _loaded(new_confidence),
+                    "confidence": new_confidence
+                    if type(new_confidence) is not bytes
+                    else _loaded(new_confidence),
                     "link": None if new_link is None else links[new_link],
                 }
                 if found
@@ -268,7 +268,9 @@ class RunMerge:
                     "field": name,
                     "item": None if item == NO_ITEM else item,
                     "suggested": _loaded(value),
-                    "confidence": _loaded(confidence),
+                    "confidence": confidence
+                    if type(confidence) is not bytes
+                    else _loaded(confidence),
                     "link": None if link is None else links[link],
                     "tester": tester,
                 }

@@ -35,12 +35,13 @@ Values = Iterable[Row] | Callable[[], Iterable[Row]]  # a callable: a fresh pass
 
 
 def extraction_rows(values: Iterable[Row], links: PageLinks = NO_LINKS) -> Iterator[Row]:
+    linked = links.prefix is not None
     for value in values:
         yield {
             **value,
             "value": typed_cell(value.get("kind"), value.get("value")),
             "grounded": None if value.get("grounded") is None else bool(value["grounded"]),
-            "link": links(value.get("file"), value.get("page")),
+            "link": links(value.get("file"), value.get("page")) if linked else None,
         }
 
 

@@ -20,11 +20,12 @@ from contract.colours import DEFAULT_THRESHOLD, colours_explained, confidence_ba
 from contract.looks import (
     LOOK,
     SheetLook,
-    cell_looks,
     formatted_cells,
+    looked_rows,
     named,
     named_columns,
     placed_columns,
+    styled_rows,
     with_looks,
 )
 from contract.merge import item_of, key_of
@@ -162,41 +163,6 @@ def _rows_of(book: XlsxReader, name: str) -> Iterator[list[Any]]:
         yield [read_value(v) for v in values]
 
 
-def _styled_rows_of(
-    book: XlsxReader, name: str, unstyled: frozenset[int]
-) -> Iterator[tuple[list[Any], dict[int, int] | None]]:
-    """Each row's values, and the formats a person gave its cells by column index."""
-    for values in book.rows(name, unstyled):
-        yield [read_value(v) for v in values], getattr(values, "styles", None)
-
-
-@dataclass
-class _LookedRows:
-    """A people's sheet's rows with what was given their cells: formats and comments."""
-
-    book: XlsxReader
-    name: str
-    unstyled: frozenset[int]
-
-    def __post_init__(self) -> None:
-        self.notes = self.book.notes(self.name)
-        self.by_row: dict[int, dict[int, Any]] = {}
-        for (row, column), note in self.notes.items():
-            self.by_row.setdefault(row, {})[column] = note
-
-    def __iter__(self) -> Iterator[tuple[list[Any], dict[int, Any] | None]]:
-        """Each row's values, and its looks by column index (None for none)."""
-        by_row = self.by_row
-        for number, (values, styles) in enumerate(
-            _styled_rows_of(self.book, self.name, self.unstyled)
-        ):
-            notes = by_row.get(number)
-            yield values, cell_looks(styles, notes) if styles or notes else None
-
-    def columns(self) -> Columns:
-        return self.book.columns(self.name)
-
-
 def _used_width(values: list[Any]) -> int:
     return max((i + 1 for i, v in enumerate(values) if v is not None), default=0)
 
@@ -246,6 +212,45 @@ def _read_table(
 def _plain_rows(rows: Iterator[list[Any]]) -> Iterator[tuple[list[Any], None]]:
     for values in rows:
         yield values, None
+
+
+def _read_people_table(
+    contract: Contract,
+    book: XlsxReader,
+    spec: Sheet,
+    unstyled: frozenset[int],
+    kept: Callable[[Row], bool] | None,
+) -> None:
+    """A people's table: its rows with their looks, its columns' widths, its comments."""
+    notes = book.notes(spec.name)
+    rows = looked_rows(styled_rows(book, spec.name, unstyled), notes)
+    header = _read_table(contract, spec, rows, False, kept)
+    look = contract.looks.setdefault(spec.name, SheetLook())
+    look.columns = named_columns(book.columns(spec.name), header)
+    look.notes = bool(notes)
+
+
+def _read_own_sheet(
+    contract: Contract, book: XlsxReader, name: str, unstyled: frozenset[int]
+) -> None:
+    """A sheet of a person's own, cell by cell with their looks, and its columns."""
+    notes = book.notes(name)
+    contract.other_sheets[name] = list(formatted_cells(styled_rows(book, name, unstyled), notes))
+    contract.other_columns[name] = book.columns(name)
+    if notes:
+        contract.other_notes.add(name)
+
+
+def _read_offered(contract: Contract, book: XlsxReader, spill: Spill | None) -> None:
+    """The keys once offered (to the spill, when there is one), and the review threshold."""
+    rows = _rows_of(book, OFFERED)
+    first = next(rows, None)
+    contract.review_threshold = _read_threshold(first)
+    keys = _offered_keys(chain([first] if first else [], rows))
+    if spill is not None:
+        spill.offer(keys)
+    else:
+        contract.offered = set(keys)
 
 
 def _read_threshold(first: list[Any] | None) -> float:
@@ -329,34 +334,19 @@ def load_contract(
         contract.styles = book.styles
         unstyled = unstyled_formats(book.styles)
         for sheet in book.sheets:
+            spec = SHEET_BY_NAME.get(sheet.name)
             if sheet.name == README.name:
                 continue
             if sheet.name == OFFERED:
-                rows = _rows_of(book, sheet.name)
-                first = next(rows, None)
-                contract.review_threshold = _read_threshold(first)
-                keys = _offered_keys(chain([first] if first else [], rows))
-                if spill is not None:
-                    spill.offer(keys)
-                else:
-                    contract.offered = set(keys)
-            elif sheet.name in SHEET_BY_NAME and SHEET_BY_NAME[sheet.name].owner != "pipeline":
-                spec, looked = SHEET_BY_NAME[sheet.name], _LookedRows(book, sheet.name, unstyled)
+                _read_offered(contract, book, spill)
+            elif spec is not None and spec.owner != "pipeline":
                 kept = spill.kept if spill is not None and spec is GROUND_TRUTH else None
-                header = _read_table(contract, spec, iter(looked), False, kept)
-                look = contract.looks.setdefault(spec.name, SheetLook())
-                look.columns = named_columns(looked.columns(), header)
-                look.notes = bool(looked.notes)
-            elif sheet.name in SHEET_BY_NAME:
-                spec, rows = SHEET_BY_NAME[sheet.name], _rows_of(book, sheet.name)
-                _read_table(contract, spec, _plain_rows(rows), sheet.name in replaced)
+                _read_people_table(contract, book, spec, unstyled, kept)
+            elif spec is not None:
+                rows = _plain_rows(_rows_of(book, sheet.name))
+                _read_table(contract, spec, rows, sheet.name in replaced)
             else:
-                notes = book.notes(sheet.name)
-                rows_read = _styled_rows_of(book, sheet.name, unstyled)
-                contract.other_sheets[sheet.name] = list(formatted_cells(rows_read, notes))
-                contract.other_columns[sheet.name] = book.columns(sheet.name)
-                if notes:
-                    contract.other_notes.add(sheet.name)
+                _read_own_sheet(contract, book, sheet.name, unstyled)
                 if sheet.state != "visible":
                     contract.hidden_sheets[sheet.name] = sheet.state
     except Exception as error:  # a sheet that cannot be parsed: corrupt, leave it alone
