@@ -64,7 +64,22 @@ class Link(NamedTuple):
     text: str
 
 
-HYPERLINK_RE = re.compile(r'=HYPERLINK\("((?:[^"]|"")*)","((?:[^"]|"")*)"\)')
+FORMULA_TEXT = 255  # Excel's longest text literal in a formula: a longer text is cut in parts
+_LITERAL = r'"(?:[^"]|"")*"'
+_TEXT = rf"{_LITERAL}(?:&{_LITERAL})*"  # "a"&"b": a text written in parts
+HYPERLINK_RE = re.compile(rf"=HYPERLINK\(({_TEXT}),({_TEXT})\)")
+LITERAL_RE = re.compile(_LITERAL)
+
+
+def formula_text(text: str) -> str:
+    """A text as a formula's string literal (in parts joined by & when it is long)."""
+    text = clean_text(text)
+    parts = [text[i : i + FORMULA_TEXT] for i in range(0, len(text), FORMULA_TEXT)] or [""]
+    return "&".join('"' + part.replace('"', '""') + '"' for part in parts)
+
+
+def _text_of(literals: str) -> str:
+    return "".join(part[1:-1].replace('""', '"') for part in LITERAL_RE.findall(literals))
 
 
 def link_of(value: Any) -> Link | None:
@@ -79,7 +94,7 @@ def _link_of(value: str) -> Link | None:
     found = HYPERLINK_RE.fullmatch(value)
     if found is None:
         return None
-    return Link(found.group(1).replace('""', '"'), found.group(2).replace('""', '"'))
+    return Link(_text_of(found.group(1)), _text_of(found.group(2)))
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,15 @@ from math import isfinite
 from pathlib import Path
 from typing import IO, Any, Literal
 
-from contract.cells import Formatted, Formula, Link, Note, clean_text, column_letter
+from contract.cells import (
+    Formatted,
+    Formula,
+    Link,
+    Note,
+    clean_text,
+    column_letter,
+    formula_text,
+)
 from contract.xlsx_styles import Fill, StyleIds, stylesheet
 from contract.zip_copy import copy_member
 
@@ -145,14 +153,9 @@ def _style(index: int) -> str:
     return f' s="{index}"'
 
 
-def _formula_text(text: str) -> str:
-    """A text as a string literal inside a formula."""
-    return '"' + clean_text(text).replace('"', '""') + '"'
-
-
 def _link_tail(link: Link, style: str) -> str:
     """A link cell after its reference: a HYPERLINK formula and, as its result, the text."""
-    formula = f"HYPERLINK({_formula_text(link.target)},{_formula_text(link.text)})"
+    formula = f"HYPERLINK({formula_text(link.target)},{formula_text(link.text)})"
     return f'"{style} t="str"><f>{_escape(formula)}</f><v>{_escape(clean_text(link.text))}</v></c>'
 
 

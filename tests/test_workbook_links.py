@@ -103,6 +103,12 @@ def test_a_file_name_with_quotes_stays_one_string_of_the_formula(tmp_path: Path)
     (value, number) = list(XlsxReader(path).rows("s"))[1]
     assert link_of(value) == link and number == 1
     assert load_workbook(path, data_only=True)["s"]["A2"].value == "p. 4"
+    long = PageLinks("../" + "deep/" * 60)("invoice.pdf", 2)  # Excel: 255 characters a text
+    assert long is not None and len(long.target) > 300
+    write_xlsx(path, [SheetOut(name="s", rows=[[long]], header=["link"])])
+    formula = load_workbook(path)["s"]["A2"].value
+    assert '"&"' in formula and max(map(len, formula.split('"&"'))) <= 255 + len('=HYPERLINK("')
+    assert link_of(next(iter(list(XlsxReader(path).rows("s"))[1]))) == long
     assert PageLinks()("x.pdf", 1) is None  # no folder, no link
     assert PageLinks("")("x.pdf", None) is None  # no page, no link
 
