@@ -8,7 +8,6 @@ from typing import Final
 from contract.xlsx_styles import Fill
 from contract.xlsx_write import Band
 
-DEFAULT_THRESHOLD: Final = 1.0  # nothing is accepted unseen until a threshold is chosen
 AMBER_BELOW: Final = 0.15  # amber from this far below the threshold; red under that
 # Excel's own Good, Neutral and Bad cell styles, which people already read this way
 GREEN: Final = Fill("C6EFCE", "006100")

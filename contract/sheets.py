@@ -62,7 +62,8 @@ FINAL = Sheet(
     "final",
     "pipeline",
     ("doc_id", "file", "field", "item", "value", "source"),
-    "The value to use per key: correction, else testers' truth, else the model's value.",
+    "The value to use per key: correction, else testers' truth, else the model's value"
+    " (accepted, or marked needs review).",
     key=("doc_id", "field", "item"),
 )
 RUNS = Sheet(
@@ -71,6 +72,7 @@ RUNS = Sheet(
     (
         "run_id", "started", "finished", "backend", "model", "schema", "docs", "ok", "failed",
         "cached", "input_tokens", "output_tokens", "cost_usd", "accuracy", "hallucination_rate",
+        "accept_above", "recommended_threshold", "straight_through",
     ),
     "One row per run and per scoring: what ran, what it cost, how good it was.",
     key=("run_id",),
@@ -170,7 +172,10 @@ COLUMN_HELP: Final[dict[str, dict[str, str]]] = {
         "item": "Blank for a document-level field; 1, 2, ... for each row of a list.",
         "value": "The value to use: amounts as numbers, dates as ISO text.",
         "source": "Where it comes from: client (corrections), tester (ground_truth, when the"
-        " testers agree), model, or embedded_xml (the PDF's own e-invoice data).",
+        " testers agree), model or embedded_xml (the PDF's own e-invoice data) when the value"
+        " was accepted unseen (grounded, confidence at or above the run's accept_above), else"
+        " needs review: the model's value that nobody has looked at yet. Filter it out to"
+        " load only what is vouched for.",
     },
     RUNS.name: {
         "run_id": "The run (or scoring) this row describes. A run whose documents several"
@@ -191,6 +196,14 @@ COLUMN_HELP: Final[dict[str, dict[str, str]]] = {
         "cost_usd": "What the run cost, in US dollars.",
         "accuracy": "Share of labeled values the run got right (dev split).",
         "hallucination_rate": "Share of values the run gave that are wrong.",
+        "accept_above": "The review threshold final used: a value nobody judged is taken"
+        " (source model) only when grounded and its confidence is at or above it; 1 means"
+        " nothing was accepted unseen. extract run --accept-above sets it.",
+        "recommended_threshold": "What extract score measured for this run: the lowest"
+        " confidence at which the labelled hallucination rate's 95% upper bound is at most 1%"
+        " among the values accepted. Empty after a scoring: no threshold met that bar.",
+        "straight_through": "Share of the run's values final would accept unseen at the"
+        " recommended threshold: the work that needs no human look.",
     },
     SCORES.name: {
         "run_id": "The run that was scored.",

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from contract.colours import DEFAULT_THRESHOLD
+from contract.acceptance import DEFAULT_REVIEW_THRESHOLD
 from contract.kinds import typed_value
 from contract.links import NO_LINKS, PageLinks
 from contract.merge import doc_id_of, item_of
@@ -96,7 +96,7 @@ def write_run(
     runs: list[Row],
     content: str = "",
     previous: SavedWorkbook | None = None,
-    review_threshold: float = DEFAULT_THRESHOLD,
+    review_threshold: float = DEFAULT_REVIEW_THRESHOLD,
     pdf_folder: Path | None = None,
 ) -> SavedWorkbook:
     """Replace what the pipeline owns, keep and merge what people typed, save atomically;
@@ -108,7 +108,8 @@ def write_run(
     this one merges and writes the rest: it must open what it reads.
     ``content`` is a digest of ``values``: with the ``previous`` save's record, it lets a
     run that changed nothing copy the unchanged sheets instead (see contract.reuse).
-    ``review_threshold`` is what the confidence colours show; with ``pdf_folder`` (where
+    ``review_threshold``: final accepts a value nobody judged at or above this confidence
+    (contract.acceptance), and the confidence colours show it; with ``pdf_folder`` (where
     the run's PDFs are) each value links to its page."""
     links = NO_LINKS if pdf_folder is None else PageLinks.between(path, pdf_folder)
     shown = f"{review_threshold!r}|{links.prefix}"  # the colours and links are in the sheets
@@ -119,7 +120,7 @@ def write_run(
     with RunMerge() as merge:
         contract = load_contract(path, replaced, spill=merge)
         contract.review_threshold = review_threshold
-        merge.add_values(extraction_rows(passes(), links))
+        merge.add_values(extraction_rows(passes(), links), review_threshold)
         corrections = contract.sheet(CORRECTIONS.name)
         contract.streamed[GROUND_TRUTH.name] = merge.ground_truth()
         contract.streamed_offered = merge.offered()

@@ -15,8 +15,9 @@ from itertools import chain, groupby, islice
 from pathlib import Path
 from typing import Any, Protocol
 
+from contract.acceptance import DEFAULT_REVIEW_THRESHOLD
 from contract.cells import FORMULA_STARTS, Formula, Link, column_letter, link_of, read_value
-from contract.colours import DEFAULT_THRESHOLD, colours_explained, confidence_bands
+from contract.colours import colours_explained, confidence_bands
 from contract.looks import (
     LOOK,
     SheetLook,
@@ -53,6 +54,7 @@ from contract.sheets import (
 from contract.xlsx_read import Columns, XlsxReader
 from contract.xlsx_styles import unstyled_formats
 from contract.xlsx_write import Dropdown, Shading, SheetOut, write_xlsx
+from schemas.confidence import FORMULA_TEXT
 from schemas.vocabulary import Verdict
 
 __all__ = [
@@ -104,7 +106,7 @@ class Contract:
     looks: dict[str, SheetLook] = field(default_factory=dict)
     other_columns: dict[str, Columns] = field(default_factory=dict)
     other_notes: set[str] = field(default_factory=set)
-    review_threshold: float = DEFAULT_THRESHOLD  # what the confidence colours show
+    review_threshold: float = DEFAULT_REVIEW_THRESHOLD  # what the confidence colours show
 
     def sheet(self, name: str) -> list[Row]:
         return self.rows.setdefault(name, [])
@@ -260,7 +262,7 @@ def _read_threshold(first: list[Any] | None) -> float:
             return min(max(float(first[3]), 0.0), 1.0)
         except (TypeError, ValueError):
             pass
-    return DEFAULT_THRESHOLD
+    return DEFAULT_REVIEW_THRESHOLD
 
 
 def _offered_keys(rows: Iterator[list[Any]]) -> Iterator[Key]:
@@ -361,7 +363,7 @@ def load_contract(
 # writing -----------------------------------------------------------------------------------
 
 
-def readme_rows(threshold: float = DEFAULT_THRESHOLD) -> list[Row]:
+def readme_rows(threshold: float = DEFAULT_REVIEW_THRESHOLD) -> list[Row]:
     """The README sheet: how to use the workbook, then every sheet and column in plain words."""
     rows: list[Row] = [
         {
@@ -391,7 +393,20 @@ def readme_rows(threshold: float = DEFAULT_THRESHOLD) -> list[Row]:
                 " backups/ beside it."
             ),
         },
+        {"topic": "Confidence", "explanation": FORMULA_TEXT},
         {"topic": "Colours", "explanation": colours_explained(threshold)},
+        {
+            "topic": "Accepted or needs review",
+            "explanation": (
+                "A key nobody judged takes the model's value in final (source model) only when"
+                " it is grounded and its confidence is at or above the run's review threshold"
+                " (runs.accept_above); otherwise final still shows the value, with source"
+                " 'needs review'. The threshold is extract run --accept-above, by default the"
+                " one extract score last recommended (the lowest confidence at which the"
+                " labelled hallucination rate's 95% upper bound is at most 1%), else 1:"
+                " nothing accepted unseen. Judge the lowest confidences first."
+            ),
+        },
     ]
     for spec in SHEETS[1:]:
         rows.append({"topic": f"{spec.name} (by {spec.owner})", "explanation": spec.about})
@@ -434,7 +449,7 @@ def sheet_out(
     rows: Iterable[Row],
     apart: bool = False,
     look: SheetLook | None = None,
-    threshold: float = DEFAULT_THRESHOLD,
+    threshold: float = DEFAULT_REVIEW_THRESHOLD,
 ) -> SheetOut:
     """The sheet as the writer takes it: its dropdown, its colours, a person's looks."""
     readme = spec is README

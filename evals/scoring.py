@@ -16,6 +16,7 @@ from typing import Any
 from contract.labels import ALL_FIELDS
 from contract.sheets import CORRECTIONS, GROUND_TRUTH, SCORES
 from contract.workbook import load_contract
+from evals.calibration import Calibration, calibration
 from evals.labels import WorkbookLabels, field_kinds, workbook_labels
 from evals.metrics import Scores, scored
 from evals.regression import Comparison, compared
@@ -44,6 +45,7 @@ class Scoring:
     comparison: Comparison | None
     looks: int  # how often this run's split has been scored, this time included
     previous_scores: list[dict[str, Any]]  # the workbook's scores sheet before this scoring
+    calibration: Calibration  # the confidence measured: reliability, threshold, straight-through
 
     @property
     def files(self) -> dict[str, str]:
@@ -82,6 +84,7 @@ class Scoring:
             comparison=self.comparison,
             disagreements=people.disagreements if people else [],
             notes=self.notes(),
+            calibration=self.calibration,
         )
 
 
@@ -153,6 +156,8 @@ def scoring(
         before = [v for v in store.run_values(baseline["run_id"]) if v["doc_id"] in chosen]
         comparison = compared(scores, scored(before, labels, specs))
         comparison.baseline_run = baseline["run_id"]
+    applied = run.get("accept_above")
+    measured = calibration(scores, values, applied=None if applied is None else float(applied))
     overall = scores.overall
     looks = store.record_scoring(
         run["run_id"],
@@ -162,9 +167,17 @@ def scoring(
         overall.accuracy.value,
         overall.hallucination.value,
         overall.omission.value,
+        measured.threshold,
+        measured.straight_through(),
     )
     if split == Split.DEV:
-        store.set_run_scores(run["run_id"], overall.accuracy.value, overall.hallucination.value)
+        store.set_run_scores(
+            run["run_id"],
+            overall.accuracy.value,
+            overall.hallucination.value,
+            measured.threshold,
+            measured.straight_through(),
+        )
     return Scoring(
         run=run,
         split=split,
@@ -177,6 +190,7 @@ def scoring(
         comparison=comparison,
         looks=looks,
         previous_scores=contract.sheet(SCORES.name),
+        calibration=measured,
     )
 
 

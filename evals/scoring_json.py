@@ -31,6 +31,7 @@ def scoring_json(result: Scoring) -> dict[str, Any]:
             doc_id: {"file": files.get(doc_id), "split": splits.get(doc_id), **t.as_dict()}
             for doc_id, t in result.scores.by_document.items()
         },
+        "calibration": result.calibration.as_dict(),
     }
     if result.people is not None:
         data["labels"].update(

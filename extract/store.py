@@ -230,6 +230,21 @@ def _m007_providers(db: sqlite3.Connection) -> None:
     )
 
 
+def _m008_thresholds(db: sqlite3.Connection) -> None:
+    """The review threshold a run's final used, and what each scoring measured: the
+    threshold it recommends and the straight-through rate at it (see evals.calibration)."""
+    _statements(
+        db,
+        """
+        ALTER TABLE runs ADD COLUMN accept_above REAL;
+        ALTER TABLE runs ADD COLUMN recommended_threshold REAL;
+        ALTER TABLE runs ADD COLUMN straight_through REAL;
+        ALTER TABLE scorings ADD COLUMN recommended_threshold REAL;
+        ALTER TABLE scorings ADD COLUMN straight_through REAL
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     _m001_core,
     _m002_parse_cache,
@@ -238,6 +253,7 @@ MIGRATIONS: list[Migration] = [
     _m005_batch_answers,
     _m006_value_sets,
     _m007_providers,
+    _m008_thresholds,
 ]
 
 
@@ -308,12 +324,21 @@ class Store:
 
     # runs -----------------------------------------------------------------------------
 
-    def start_run(self, run_id: str, backend: str, model: str, schema: str, folder: str) -> None:
+    def start_run(
+        self,
+        run_id: str,
+        backend: str,
+        model: str,
+        schema: str,
+        folder: str,
+        accept_above: float | None = None,
+    ) -> None:
+        """``accept_above``: the review threshold this run's final accepts values at."""
         with self.transaction() as db:
             db.execute(
-                "INSERT INTO runs (run_id, started, backend, model, schema, folder)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (run_id, now(), backend, model, schema, folder),
+                "INSERT INTO runs (run_id, started, backend, model, schema, folder, accept_above)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (run_id, now(), backend, model, schema, folder, accept_above),
             )
 
     def finish_run(self, run_id: str) -> None:
@@ -342,12 +367,18 @@ class Store:
             self._keep_shares(db, run_id)
 
     def set_run_scores(
-        self, run_id: str, accuracy: float | None, hallucination: float | None
+        self,
+        run_id: str,
+        accuracy: float | None,
+        hallucination: float | None,
+        recommended_threshold: float | None = None,
+        straight_through: float | None = None,
     ) -> None:
         with self.transaction() as db:
             db.execute(
-                "UPDATE runs SET accuracy = ?, hallucination_rate = ? WHERE run_id = ?",
-                (accuracy, hallucination, run_id),
+                "UPDATE runs SET accuracy = ?, hallucination_rate = ?,"
+                " recommended_threshold = ?, straight_through = ? WHERE run_id = ?",
+                (accuracy, hallucination, recommended_threshold, straight_through, run_id),
             )
 
     def runs(self) -> list[dict[str, Any]]:
@@ -370,18 +401,46 @@ class Store:
         accuracy: float | None,
         hallucination: float | None,
         omission: float | None,
+        recommended_threshold: float | None = None,
+        straight_through: float | None = None,
     ) -> int:
-        """Log one scoring; returns how many times this run's ``split`` has now been scored."""
+        """Log one scoring; returns how many times this run's ``split`` has now been scored.
+        ``straight_through`` None: the scoring measured no confidence (see review_threshold)."""
         with self.transaction() as db:
             db.execute(
                 "INSERT INTO scorings (run_id, split, against, labeled, accuracy,"
-                " hallucination_rate, omission_rate, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (run_id, split, against, labeled, accuracy, hallucination, omission, now()),
+                " hallucination_rate, omission_rate, created, recommended_threshold,"
+                " straight_through) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    run_id,
+                    split,
+                    against,
+                    labeled,
+                    accuracy,
+                    hallucination,
+                    omission,
+                    now(),
+                    recommended_threshold,
+                    straight_through,
+                ),
             )
             row = db.execute(
                 "SELECT COUNT(*) FROM scorings WHERE run_id = ? AND split = ?", (run_id, split)
             ).fetchone()
         return int(row[0])
+
+    def review_threshold(self, backend: str, model: str) -> tuple[float | None, str] | None:
+        """What the latest scoring of a run by this backend and model recommends, and that
+        run: (None, run) when no threshold met the bar; None when none was measured."""
+        row = self.db.execute(
+            "SELECT s.recommended_threshold, s.run_id FROM scorings s JOIN runs r"
+            " ON r.run_id = s.run_id WHERE r.backend = ? AND r.model = ?"
+            " AND s.straight_through IS NOT NULL ORDER BY s.id DESC LIMIT 1",
+            (backend, model),
+        ).fetchone()
+        if row is None:
+            return None
+        return (None if row[0] is None else float(row[0])), str(row[1])
 
     def scorings(self, run_id: str | None = None) -> list[dict[str, Any]]:
         query = "SELECT * FROM scorings" + (" WHERE run_id = ?" if run_id else "") + " ORDER BY id"
@@ -469,6 +528,8 @@ class Store:
                     "schema": run.get("schema"),
                     "accuracy": scoring["accuracy"],
                     "hallucination_rate": scoring["hallucination_rate"],
+                    "recommended_threshold": scoring["recommended_threshold"],
+                    "straight_through": scoring["straight_through"],
                 }
             )
         return rows
@@ -524,6 +585,18 @@ class Store:
         with self.transaction() as db:
             return self._keep_values(db, values)
 
+    def value_set_rows(self, digest: str) -> list[dict[str, Any]] | None:
+        """One kept value set, by its digest (see keep_values); None when it is not kept."""
+        row = self.db.execute(
+            "SELECT rows_json FROM value_sets WHERE digest = ?", (digest,)
+        ).fetchone()
+        if row is None:
+            return None
+        return [
+            dict(zip(VALUE_COLUMNS, (*values, *_PADDING[len(values) :]), strict=True))
+            for values in json.loads(row[0])
+        ]
+
     def iter_run_values(self, run_id: str) -> Iterator[dict[str, Any]]:
         """The run's values, by file then document, one document's value set at a time.
         ``run_id`` in each is the run that extracted it (see record_document)."""
@@ -540,8 +613,11 @@ class Store:
 
     def run_content(self, run_id: str) -> str:
         """A digest of everything the run gives the workbook's value sheets: which documents,
-        under which names, with which values made by which run. Equal digests, equal sheets."""
+        under which names, with which values made by which run, and the review threshold
+        final accepts them at. Equal digests, equal sheets."""
         digest = hashlib.sha256()
+        row = self.db.execute("SELECT accept_above FROM runs WHERE run_id = ?", (run_id,))
+        digest.update(json.dumps(list(row.fetchone() or ())).encode())
         rows = self.db.execute(
             "SELECT doc_id, file, made_by, values_digest FROM run_documents"
             " WHERE run_id = ? ORDER BY file, doc_id",

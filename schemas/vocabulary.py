@@ -41,6 +41,7 @@ class Source:
     TESTER: Final = "tester"
     MODEL: Final = "model"
     EMBEDDED_XML: Final = "embedded_xml"
+    NEEDS_REVIEW: Final = "needs review"  # the model's value, not accepted unseen
 
 
 class Split:

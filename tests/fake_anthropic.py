@@ -99,7 +99,8 @@ def pages_of(body: dict[str, Any]) -> dict[int, str]:
 
 
 def cited(value: Any, page: int | None, quote: str | None) -> dict[str, Any]:
-    return {"value": value, "page": page, "quote": quote}
+    """Evidence first, in the schema's order: page, quote, then the value."""
+    return {"page": page, "quote": quote, "value": value}
 
 
 def good_answer(pages: dict[int, str]) -> dict[str, Any]:

@@ -65,6 +65,14 @@ from schemas import schema_named
     show_default=True,
     help="Seconds one PDF may take to parse; a slower one is stopped and marked timeout.",
 )
+@click.option(
+    "--accept-above",
+    type=click.FloatRange(0, 1),
+    default=None,
+    help="final takes a value nobody judged only when it is grounded and its confidence is at"
+    " or above X; the rest is marked 'needs review'. Default: the threshold `extract score`"
+    " last recommended for this backend and model, else 1 (nothing accepted unseen).",
+)
 def command(
     folder: Path,
     workbook: Path,
@@ -80,6 +88,7 @@ def command(
     batch: bool,
     timeout: float,
     parse_timeout: float,
+    accept_above: float | None,
 ) -> None:
     """Extract every PDF in FOLDER into the workbook; bad PDFs get a status, the run goes on."""
     console = Console(stderr=True, soft_wrap=True)
@@ -108,6 +117,7 @@ def command(
         limit=limit,
         batch=batch,
         parse_timeout=parse_timeout,
+        accept_above=accept_above,
     )
     with Progress(
         TextColumn("[progress.description]{task.description}"),
@@ -156,4 +166,9 @@ def print_summary(console: Console, summary: RunSummary) -> None:
             f"  duplicate {copy.path}: same content as {original.path}, extracted once",
             highlight=False,
         )
+    console.print(
+        f"final accepts values at confidence >= {summary.accept_above:g}"
+        f" ({summary.accept_reason}); the rest is marked 'needs review'",
+        highlight=False,
+    )
     console.print(f"workbook: {summary.workbook.resolve()}")

@@ -9,9 +9,11 @@ from rich.console import Console
 from rich.table import Table
 
 from contract.labels import ALL_FIELDS
+from evals.calibration import Calibration
 from evals.labels import WorkbookLabels
 from evals.metrics import Rate, Tally
 from evals.regression import Comparison
+from evals.reliability import reliability_rows, threshold_lines
 from evals.report import rate_text
 from evals.scoring import Scoring
 
@@ -50,10 +52,23 @@ def print_scores(console: Console, result: Scoring) -> None:
         ((files.get(d, d), t) for d, t in scores.by_document.items()), key=lambda r: r[0]
     )
     console.print(tally_table("document", document_rows))
+    print_calibration(console, result.calibration)
     if result.people is not None:
         print_agreement(console, result.people)
     if result.comparison is not None:
         print_comparison(console, result.comparison, result.fields)
+
+
+def print_calibration(console: Console, calibration: Calibration) -> None:
+    """The reliability table, then the calibration error and the review threshold."""
+    table = Table(title="confidence (reliability)", title_justify="left")
+    for column in ("confidence", "values", "mean confidence", "accuracy", "hallucination"):
+        table.add_column(column, justify="left" if column == "confidence" else "right")
+    for band, count, mean, accuracy, hallucination in reliability_rows(calibration):
+        table.add_row(band, str(count), mean, rate_text(accuracy), rate_text(hallucination))
+    console.print(table)
+    for line in threshold_lines(calibration):
+        console.print(line, highlight=False, markup=False)
 
 
 def print_agreement(console: Console, people: WorkbookLabels) -> None:
