@@ -593,6 +593,7 @@ def execute(
                 store.run_content(run_id),
                 SavedWorkbook.from_json(store.workbook_save(options.workbook)),
                 review_threshold=threshold,
+                pdf_folder=options.folder,
             )
             store.record_workbook_save(options.workbook, saved.as_json())
         except WorkbookRefused as error:
