@@ -143,3 +143,10 @@ def test_a_credit_notes_negative_amounts_add_up(tmp_path: Path) -> None:
     values, scores = extracted(tmp_path / "credit.pdf", page)
     assert (values["subtotal"], values["tax"], values["total"]) == ("-100.00", "-19.00", "-119.00")
     assert scores["total"] >= 0.95
+
+
+def test_a_balance_of_nothing_is_no_total(tmp_path: Path) -> None:
+    page = head("Harbour Foods Ltd", "Invoice No: HF-31", "Invoice Date: 2024-03-05")
+    page += lines_at(330, 300, "Payments received 540.00", "Balance due 0.00")
+    values, _ = extracted(tmp_path / "paid.pdf", page)
+    assert values["total"] is None

@@ -217,6 +217,8 @@ def money_candidates(
         for read, segment in zip(reads, own, strict=True):
             quote = line.text[segment.start : read.end].strip()
             for naming in namings(reading, [segment], paths):
+                if naming.weak and read.value == 0:
+                    continue  # "Balance due 0.00", "Offener Betrag 0,00": paid, not the total
                 found.append(
                     Candidate(
                         naming.path,
