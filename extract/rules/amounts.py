@@ -27,6 +27,8 @@ BELOW_LINES = 3
 _BRACKETED = re.compile(r"\([^)]*\)")
 _CURRENCY_NEAR = re.compile(r"[€$£¥₹]|(?<![A-Za-z])(?:[A-Z]{3}|Rs\.?)(?![A-Za-z])")
 _WORD = re.compile(r"[^\W\d_]{2,}")
+_DIGIT_SPACE_BEFORE = re.compile(r"\d $")
+_DECIMALS = re.compile(r"[.,]\d{1,4}$")
 _GROUPED = re.compile(r"\d{1,3}(?:[,.' \u202f\u00a0]\d{3})+")
 _BASE_WORDS = frozenset(["on", "of", "auf", "sur", "von", "de", "su", "op", "over", "x"])
 
@@ -99,12 +101,12 @@ def money_reads(line: Line, day_first: bool, cents: bool) -> list[Read]:
         raw = text[read.start : read.end].lstrip("-−( ")
         if any(a <= read.start < b for a, b in asides):
             continue
-        if len(raw) == 2 and raw.isdigit() and re.search(r"\d $", text[: read.start]):
+        if len(raw) == 2 and raw.isdigit() and _DIGIT_SPACE_BEFORE.search(text, 0, read.start):
             if kept and kept[-1].end == read.start - 1:
                 kept.pop()  # "Ä59 50": an amount the text layer broke in two, both halves
             continue
         near = text[max(0, read.start - 4) : read.end + 4]
-        if re.search(r"[.,]\d{1,4}$", raw) is None:
+        if _DECIMALS.search(raw) is None:
             grouped = _GROUPED.fullmatch(raw) is not None
             if not grouped and sum(ch.isdigit() for ch in raw) >= 7 and not _has_currency(near):
                 continue  # an identifier: "VAT/TIN: 29670869006"
