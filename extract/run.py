@@ -31,7 +31,8 @@ from extract.documents import Document, folder_documents, split_of, unique_docum
 from extract.embedded import embedded_extraction
 from extract.errors import ExtractError, WorkbookError
 from extract.grounding import arithmetic_warnings, grounded_values
-from extract.parse import DEFAULT_TIMEOUT_S, FORKS, ParseStage
+from extract.ocr import Ocr, quote_ocr_score
+from extract.parse import DEFAULT_TIMEOUT_S, FORKS, Parsed, ParseStage
 from extract.pdf import ParsedDocument, parsed_document
 from extract.store import Store, run_values_of
 from schemas import resolved_schema_spec, schema_named
@@ -50,6 +51,7 @@ class RunOptions:
     limit: int | None = None
     batch: bool = False  # the provider's batch API first (half price), single requests after
     parse_timeout: float = DEFAULT_TIMEOUT_S  # seconds per document before its parser is killed
+    ocr: str = Ocr.AUTO  # which pages OCR reads: see extract.ocr.Ocr
 
 
 @dataclass
@@ -124,6 +126,14 @@ class RunSummary:
 Extracted = tuple[DocumentOutcome, Extraction | None]  # the extraction None when it failed
 
 
+@dataclass(frozen=True)
+class AfterOcr:
+    """A document whose pages wait for OCR: ``finish`` (which blocks until they are read)
+    runs on a thread of its own, so the documents queued behind it are not held up."""
+
+    finish: Callable[[], DocumentOutcome]
+
+
 class LeftInWorker(BaseModel):
     """Stands for a schema instance that stayed in the parse worker: the run needs only its
     checked values, and unpickling a model of hundreds of values costs more than making it."""
@@ -140,8 +150,11 @@ def new_run_id() -> str:
 schema_digest = functools.cache(schema_hash)
 
 
-def cache_key(document: Document, schema: type[BaseModel], backend: Backend) -> str:
-    """Same PDF bytes, schema, prompt and model: the same answer, so no second request."""
+def cache_key(
+    document: Document, schema: type[BaseModel], backend: Backend, ocr: str = Ocr.AUTO
+) -> str:
+    """Same PDF bytes, schema, prompt, model and OCR mode: the same answer, so no second
+    request (the default mode adds nothing, so keys made before OCR still hold)."""
     parts = [
         document.sha256,
         schema_digest(schema),
@@ -149,6 +162,8 @@ def cache_key(document: Document, schema: type[BaseModel], backend: Backend) -> 
         backend.model,
         backend.prompt_version,
     ]
+    if ocr != Ocr.AUTO:
+        parts.append(f"ocr={ocr}")
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
@@ -163,6 +178,7 @@ class Pipeline:
         force: bool,
         parser: ParseStage[Extracted] | None = None,
         run_id: str = "",
+        ocr: str = Ocr.AUTO,
     ) -> None:
         self.schema = schema
         self.backend = backend
@@ -170,22 +186,43 @@ class Pipeline:
         self.force = force
         self.parser = parser  # worker processes; None parses in the calling thread
         self.run_id = run_id
+        self.ocr = ocr
 
-    def outcome(self, document: Document) -> DocumentOutcome:
+    def outcome(self, document: Document) -> DocumentOutcome | AfterOcr:
         """Never raises: every failure becomes a status and an error on the document."""
-        key = cache_key(document, self.schema, self.backend)
+        key = cache_key(document, self.schema, self.backend, self.ocr)
         cached = None if self.force else self.store.cached_extraction(key)
         if cached is not None:
             return _from_cache(document, cached)
         if self.parser is None:
-            outcome, extraction = self.extracted(parsed_document(document))
+            outcome, extraction = self.extracted(parsed_document(document, ocr=self.ocr))
         else:
-            parsed = self.parser.parsed(document)
+            parsed = self.parser.parsed(document, wait_for_ocr=False)
+            if parsed.unread:
+                return AfterOcr(functools.partial(self._after_ocr, key, document, parsed))
             if parsed.value is not None:  # a local backend extracted it in the parse worker
                 outcome, extraction = parsed.value
             else:
                 assert parsed.document is not None
                 outcome, extraction = self.extracted(parsed.document)
+        return self._kept(key, document, outcome, extraction)
+
+    def _after_ocr(
+        self, key: str, document: Document, parsed: Parsed[Extracted]
+    ) -> DocumentOutcome:
+        assert self.parser is not None
+        read = self.parser.read(document, parsed)
+        assert read.document is not None
+        return self._kept(key, document, *self.extracted(read.document))
+
+    def _kept(
+        self,
+        key: str,
+        document: Document,
+        outcome: DocumentOutcome,
+        extraction: Extraction | None,
+    ) -> DocumentOutcome:
+        """The outcome, its values kept in the store and its extraction cached."""
         if extraction is None:
             return outcome
         outcome.values_digest = self.store.keep_values(outcome.values)
@@ -209,7 +246,9 @@ class Pipeline:
         """Start parsing a queued document that the cache does not answer."""
         if self.parser is not None and (
             self.force
-            or not self.store.has_extraction(cache_key(document, self.schema, self.backend))
+            or not self.store.has_extraction(
+                cache_key(document, self.schema, self.backend, self.ocr)
+            )
         ):
             self.parser.prefetch(document)
 
@@ -274,7 +313,11 @@ def _verified(parsed: ParsedDocument, extraction: Extraction) -> DocumentOutcome
             "grounded": None if checked.grounded is None else int(checked.grounded),
             "kind": checked.value.kind,
             "source": source,
-            "confidence": value_confidence(checked, scores.get(checked.value.key)),
+            "confidence": value_confidence(
+                checked,
+                scores.get(checked.value.key),
+                ocr_score=read_score(parsed, checked.value.page, checked.value.quote),
+            ),
             "box": None,
         }
         for checked in grounded_values(parsed, values)
@@ -290,6 +333,13 @@ def _verified(parsed: ParsedDocument, extraction: Extraction) -> DocumentOutcome
         values=rows,
         found=found_in(rows),
     )
+
+
+def read_score(parsed: ParsedDocument, page: int | None, quote: str | None) -> float | None:
+    """How sure OCR was of a value's quote on its page; None for a text-layer page."""
+    if page is None or not quote:
+        return None
+    return quote_ocr_score(parsed.page(page), quote)
 
 
 def found_in(values: list[dict[str, Any]]) -> int:
@@ -319,7 +369,7 @@ def _from_cache(document: Document, cached: dict[str, Any]) -> DocumentOutcome:
 
 def outcomes_in_order(
     documents: list[Document],
-    work: Callable[[Document], DocumentOutcome],
+    work: Callable[[Document], DocumentOutcome | AfterOcr],
     concurrency: int,
     queued: Callable[[Document], None] | None = None,
 ) -> Iterator[DocumentOutcome]:
@@ -327,20 +377,40 @@ def outcomes_in_order(
 
     As many again wait queued in the pool, so a worker that finishes starts its next document
     at once instead of waiting for the caller to record the last one; ``queued`` hears of
-    each document as it is queued (to start its parse while the others wait).
+    each document as it is queued (to start its parse while the others wait). A document
+    waiting for OCR is finished on threads of its own and does not count as in flight.
     """
-    pending: set[Future[DocumentOutcome]] = set()
+    pending: set[Future[DocumentOutcome | AfterOcr]] = set()
+    later: set[Future[DocumentOutcome | AfterOcr]] = set()
     queue = iter(documents)
-    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+    workers = max(1, concurrency)
+    with (
+        ThreadPoolExecutor(max_workers=workers) as pool,
+        ThreadPoolExecutor(max_workers=workers, thread_name_prefix="after-ocr") as reading,
+    ):
+
+        def finished(done: set[Future[DocumentOutcome | AfterOcr]]) -> Iterator[DocumentOutcome]:
+            for future in done:
+                result = future.result()
+                if isinstance(result, AfterOcr):
+                    later.add(reading.submit(result.finish))
+                else:
+                    yield result
+
         for document in queue:
             if queued is not None:
                 queued(document)
             pending.add(pool.submit(work, document))
-            if len(pending) >= 2 * concurrency:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                yield from (future.result() for future in done)
-        for future in pending:
-            yield future.result()
+            while len(pending) >= 2 * concurrency:
+                done, _ = wait(pending | later, return_when=FIRST_COMPLETED)
+                pending -= done
+                later -= done
+                yield from finished(done)
+        while pending or later:
+            done, _ = wait(pending | later, return_when=FIRST_COMPLETED)
+            pending -= done
+            later -= done
+            yield from finished(done)
 
 
 def _document_rows(documents: list[dict[str, Any]], run_id: str) -> list[dict[str, Any]]:
@@ -371,11 +441,14 @@ def execute(
     schema_spec = resolved_schema_spec(options.schema)  # loads from any folder later (score)
     store.start_run(run_id, backend.name, backend.model, schema_spec, str(options.folder))
     summary = RunSummary(run_id, backend.name, backend.model, options.workbook, copies=copies)
-    pipeline = Pipeline(schema, backend, store, options.force, run_id=run_id)
+    pipeline = Pipeline(schema, backend, store, options.force, run_id=run_id, ocr=options.ocr)
     lock = threading.Lock()
     try:
         if options.batch:
-            keyed = [(cache_key(document, schema, backend), document) for document in documents]
+            keyed = [
+                (cache_key(document, schema, backend, options.ocr), document)
+                for document in documents
+            ]
             pending = [
                 (key, document)
                 for key, document in keyed
@@ -390,9 +463,10 @@ def execute(
                 on_batch,
                 parse_timeout=options.parse_timeout,
                 force=options.force,
+                ocr=options.ocr,
             )
         then = pipeline.extracted_in_worker if FORKS and runs_locally(pipeline.backend) else None
-        pipeline.parser = ParseStage(store, then, timeout_s=options.parse_timeout)
+        pipeline.parser = ParseStage(store, then, timeout_s=options.parse_timeout, ocr=options.ocr)
         queued = None if runs_locally(pipeline.backend) else pipeline.prefetch
         for outcome in outcomes_in_order(documents, pipeline.outcome, options.concurrency, queued):
             with lock:
