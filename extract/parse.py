@@ -9,8 +9,8 @@ runs in the worker right after parsing, so extraction uses every core too.
 
 Pages without a text layer are OCR'd by a second set of processes, a page each, at a lower
 CPU priority: a scan's seconds a page never hold up the digital documents queued behind it,
-and a long scan is read on every core. Its pages are cached with the parse, under a key that
-names the OCR mode.
+and a long scan is read on every core. The text layer is cached under PARSER whatever the
+mode; a document OCR has read is cached again under a key that names the mode.
 """
 
 from __future__ import annotations
@@ -68,6 +68,14 @@ class ParserCrashed(ExtractError):
     """The worker process died while parsing a document (a crash in the PDF library)."""
 
 
+class PageNotRead(ExtractError):
+    """OCR could not read a page: the document's status and the error that says why."""
+
+    def __init__(self, status: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
 def cpu_count() -> int:
     """Cores this process may use (a container's limit, not the host's)."""
     try:
@@ -81,10 +89,10 @@ def cpu_count() -> int:
 WORD_TEXT, WORD_BOX, WORD_SCORE = itemgetter(0), itemgetter(1, 2, 3, 4), itemgetter(5)
 
 
-def parser_key(ocr: str) -> str:
-    """The parse cache's key beside the sha256: the reader, and the OCR mode when there is one
-    (a scan read with --ocr auto is not the scan --ocr off left unread)."""
-    return PARSER if ocr == Ocr.OFF else f"{PARSER}+{READER}-{ocr}"
+def read_key(ocr: str) -> str:
+    """The parse cache's key, beside the sha256, of a document OCR has read under the mode
+    ``ocr``; the text layer alone is cached under PARSER, whatever the mode."""
+    return f"{PARSER}+{READER}-{ocr}"
 
 
 def pages_blob(pages: tuple[Page, ...]) -> bytes:
@@ -146,6 +154,7 @@ class CachedParse:
     status: str
     error: str
     blob: bytes
+    read: bool = False  # OCR has read the pages it was asked to (else: the text layer only)
 
 
 @dataclass(frozen=True)
@@ -172,15 +181,15 @@ def parsed_in_worker(then: Callable[[ParsedDocument], T] | None, task: Task) -> 
     fresh = None
     if cached is None:
         parsed = parsed_document(document)
-        readable = parsed.status in (Status.OK, Status.NO_TEXT)
-        unread = pages_to_read(parsed.pages, ocr) if readable else ()
-        if unread:
-            return Parsed(parsed.status, parsed.error, len(parsed.pages), parsed, unread=unread)
         if to_cache:
             fresh = CachedParse(parsed.status, parsed.error, pages_blob(parsed.pages))
     else:
         parsed = outcome_of(document, cached.status, cached.error, blob_pages(cached.blob))
     pages = len(parsed.pages)
+    readable = parsed.status in (Status.OK, Status.NO_TEXT)
+    unread = pages_to_read(parsed.pages, ocr) if readable and not (cached and cached.read) else ()
+    if unread:
+        return Parsed(parsed.status, parsed.error, pages, parsed, None, fresh, unread)
     if then is None:
         return Parsed(parsed.status, parsed.error, pages, parsed, None, fresh)
     return Parsed(parsed.status, parsed.error, pages, None, then(parsed), fresh)
@@ -189,9 +198,11 @@ def parsed_in_worker(then: Callable[[ParsedDocument], T] | None, task: Task) -> 
 # worker processes that can be killed one at a time -------------------------------------------
 
 
-def _serve(connection: Connection, work: Callable[[Any], Any]) -> None:
+def _serve(connection: Connection, work: Callable[[Any], Any], nice: int = 0) -> None:
     """A worker's loop: one task in, one ("ok" | "error", payload) out, until told to stop,
     or until the run is gone (killed: forked siblings hold its pipe ends, so no EOF comes)."""
+    if nice:
+        os.nice(nice)
     parent = os.getppid()
     while True:
         if not connection.poll(PARENT_CHECK_S):
@@ -395,7 +406,6 @@ class ParseStage(Generic[T]):
         self.store = store
         self.timeout_s = timeout_s
         self.ocr = ocr
-        self.key = parser_key(ocr)
         work = _ParseWork(then)
         # a remote backend's requests wait on the first parses: numpy imported once here is
         # inherited by the forked workers (a local backend's workers import it in parallel)
@@ -435,42 +445,54 @@ class ParseStage(Generic[T]):
             return _failed(document, Status.CORRUPT, str(error))
         except ExtractError as error:  # anything else the worker raised: this document only
             return _failed(document, Status.FAILED, str(error))
-        if result.unread:
-            return self.read(document, result) if wait_for_ocr else result
         if result.fresh is not None and self.store is not None:
             fresh = result.fresh
-            self.store.cache_parse(document.sha256, self.key, fresh.blob, fresh.status, fresh.error)
+            self.store.cache_parse(document.sha256, PARSER, fresh.blob, fresh.status, fresh.error)
+        if result.unread and wait_for_ocr:
+            return self.read(document, result)
         return result
 
     def read(self, document: Document, parsed: Parsed[T]) -> Parsed[T]:
-        """The document with its unread pages OCR'd, a page to a reader, and cached.
+        """The document with its unread pages OCR'd, and cached.
 
         A page that cannot be read within the timeout, or at all, fails the document (not
         cached: the next run tries again).
         """
         assert parsed.document is not None
-        readers = self._reader_pool()
-        futures = [(number, readers.submit((document.path, number))) for number in parsed.unread]
         pages = list(parsed.document.pages)
         try:
-            for number, future in futures:
-                pages[number - 1] = future.result()
-        except ParseTimeout:
-            error = (
-                f"OCR of page {number} took longer than {self.timeout_s:g} s and was stopped"
-                " (--parse-timeout sets the limit)"
-            )
-            return _failed(document, Status.TIMEOUT, error, len(pages))
-        except ExtractError as error:  # the reader crashed, or raised
-            return _failed(document, *ocr_failure(number, error), len(pages))
-        finally:
-            for _, future in futures:
-                future.cancel()
+            for number, page in self.pages_read(document, parsed.unread).items():
+                pages[number - 1] = page
+        except PageNotRead as error:
+            return _failed(document, error.status, str(error), len(pages))
         done = status_of_pages(document, tuple(pages))
         if self.store is not None:
             blob = pages_blob(done.pages)
-            self.store.cache_parse(document.sha256, self.key, blob, done.status, done.error)
+            key = read_key(self.ocr)
+            self.store.cache_parse(document.sha256, key, blob, done.status, done.error)
         return Parsed(done.status, done.error, len(done.pages), done)
+
+    def pages_read(self, document: Document, numbers: tuple[int, ...]) -> dict[int, Page]:
+        """The pages OCR read, by number, a page to a reader process; PageNotRead says
+        which page could not be read, and why."""
+        readers = self._reader_pool()
+        futures = [(number, readers.submit((document.path, number))) for number in numbers]
+        read: dict[int, Page] = {}
+        try:
+            for number, future in futures:
+                read[number] = future.result()
+        except ParseTimeout as error:
+            message = (
+                f"OCR of page {number} took longer than {self.timeout_s:g} s and was stopped"
+                " (--parse-timeout sets the limit)"
+            )
+            raise PageNotRead(Status.TIMEOUT, message) from error
+        except ExtractError as error:  # the reader crashed, or raised
+            raise PageNotRead(*ocr_failure(number, error)) from error
+        finally:
+            for _, future in futures:
+                future.cancel()
+        return read
 
     def _reader_pool(self) -> WorkerPool[ReadTask, Page]:
         """The OCR processes, started at the first page to read: one per core, one thread
@@ -483,9 +505,14 @@ class ParseStage(Generic[T]):
             return self._readers
 
     def _cached(self, document: Document) -> CachedParse | None:
+        """The pages OCR read under this mode, else the text layer's."""
         if self.store is None:
             return None
-        found = self.store.cached_parse(document.sha256, self.key)
+        if self.ocr != Ocr.OFF:
+            found = self.store.cached_parse(document.sha256, read_key(self.ocr))
+            if found is not None:
+                return CachedParse(*found, read=True)
+        found = self.store.cached_parse(document.sha256, PARSER)
         return None if found is None else CachedParse(*found)
 
     def close(self) -> None:
