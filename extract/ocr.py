@@ -44,6 +44,7 @@ MAX_PIXELS = 5000  # ... but no side longer than this (a poster-sized page)
 READER = f"rapidocr-ppocrv6s-{DPI}dpi-1"
 FLIP_SAMPLE = 8  # the widest runs of a page, read both ways up to tell if it is upside down
 FLIP_MARGIN = 1.1  # read upside down this much better: the page is turned over
+UPRIGHT = 0.9  # the widest runs read with letters this sure on average: the page is upright
 
 
 @dataclass(frozen=True)
@@ -66,8 +67,12 @@ def pages_to_read(pages: Sequence[Page], mode: str) -> tuple[int, ...]:
     return ()
 
 
-def read_page(pdf: pdfium.PdfDocument, index: int, threads: int = 0) -> ReadPage:
-    """OCR one page (0-based ``index``); ``threads`` for onnxruntime, 0 for every core."""
+def read_page(pdf: pdfium.PdfDocument, index: int, threads: int = 1) -> ReadPage:
+    """OCR one page (0-based ``index``) with ``threads`` onnxruntime threads.
+
+    One, unless the process never forks: a process whose onnxruntime has a thread pool
+    forks children that hang in it. Pages are read in parallel by processes instead.
+    """
     from extract.ocr_engine import engine
 
     image, points_per_pixel = rendered(pdf, index)
@@ -122,20 +127,28 @@ def read_image(reader: Engine, image: NDArray[np.uint8], points_per_pixel: float
 
 
 def upside_down(reader: Engine, crops: list[Any], lines: list[ReadLine]) -> bool:
-    """Whether the widest runs read better turned over: a page that stands on its head."""
+    """Whether the widest runs read better turned over: a page that stands on its head.
+    Runs read with sure letters are upright (text on its head reads as unsure garble), so
+    most pages need no second reading."""
     import numpy as np
 
     widest = sorted(range(len(crops)), key=lambda i: -crops[i].shape[1])[:FLIP_SAMPLE]
-    if not widest:
+    as_is = sum(_weight(lines[i]) for i in widest)
+    letters = sum(_weight(lines[i], sure=False) for i in widest)
+    if not letters or as_is >= UPRIGHT * letters:
         return False
     flipped = reader.read([np.ascontiguousarray(np.rot90(crops[i], 2)) for i in widest])
-    as_is = sum(_weight(lines[i]) for i in widest)
     return sum(map(_weight, flipped)) > FLIP_MARGIN * as_is
 
 
-def _weight(line: ReadLine) -> float:
-    """How much readable text a run holds: its confidences added up."""
-    return sum(c for c, char in zip(line.confidences, line.text, strict=True) if char.isalnum())
+def _weight(line: ReadLine, sure: bool = True) -> float:
+    """How much readable text a run holds: its letters' and digits' confidences added up
+    (or, not ``sure``, their count)."""
+    return sum(
+        confidence if sure else 1.0
+        for confidence, char in zip(line.confidences, line.text, strict=True)
+        if char.isalnum()
+    )
 
 
 def quote_ocr_score(page: Page | None, quote: str) -> float | None:

@@ -101,9 +101,10 @@ _ENGINE: tuple[int, int, Engine] | None = None  # (process id, threads, engine)
 _ENGINE_LOCK = threading.Lock()
 
 
-def engine(threads: int) -> Engine:
+def engine(threads: int = 1) -> Engine:
     """This process's engine, made once: loading the models takes a second. A forked child
-    makes its own (onnxruntime's thread pools do not survive a fork)."""
+    makes its own. More than one thread only in a process that will not fork: a child
+    forked from a process with onnxruntime's thread pool hangs when it runs a model."""
     global _ENGINE
     with _ENGINE_LOCK:
         if _ENGINE is None or _ENGINE[:2] != (os.getpid(), threads):
