@@ -13,6 +13,7 @@ import argparse
 import io
 import json
 import random
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -21,7 +22,6 @@ from pathlib import Path
 from typing import Literal
 from xml.sax.saxutils import escape
 
-from make_scans import SCANS, scanned_pdfs
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject
 from reportlab.lib import colors
@@ -32,6 +32,9 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))  # make_scans.py, beside this script (also when loaded by path)
+from make_scans import SCANS, scanned_pdfs  # noqa: E402
+
 SEED = 20260305
 CENT = Decimal("0.01")
 
