@@ -161,6 +161,8 @@ def _runs(boxes: Boxes, lines: Sequence[ReadLine], straighten: Straightening) ->
         read = [i for i, char in enumerate(line.text) if not char.isspace()]
         if not read or sum(line.confidences[i] for i in read) / len(read) < MIN_LINE_SCORE:
             continue
+        if len(read) > 2 and math.dist(box[1], box[2]) >= LONG_BOX * math.dist(box[0], box[1]):
+            continue  # text running up the margin of a level page: no line of the page
         words = line_words(line)
         if not words:
             continue

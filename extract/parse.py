@@ -52,6 +52,7 @@ from extract.store import Store
 PARSER = "pdfium-2"  # the parse cache key beside the sha256: bump it when pages come out different
 DEFAULT_TIMEOUT_S = 60.0  # per document, and per page OCR reads
 READER_NICE = 10  # OCR processes yield the CPU to the parsing of digital documents
+MAX_READERS = 4  # OCR processes at most; on more cores each runs several threads
 FORKS = "fork" in multiprocessing.get_all_start_methods()  # else ``then`` must be picklable
 PARENT_CHECK_S = 1.0  # how often an idle worker checks that its run is still alive
 TASKS_PER_WORKER = 500  # a worker is replaced after this many documents, so leaks cannot pile up
@@ -495,13 +496,14 @@ class ParseStage(Generic[T]):
         return read
 
     def _reader_pool(self) -> WorkerPool[ReadTask, Page]:
-        """The OCR processes, started at the first page to read: one per core, one thread
-        each (pages in parallel beat threads on one page), at a lower CPU priority."""
+        """The OCR processes, started at the first page to read, at a lower CPU priority: one
+        per core (pages in parallel beat threads on one page), but at most MAX_READERS, each
+        with a share of the cores as threads (a reader holds about half a GB)."""
         with self._readers_lock:
             if self._readers is None:
-                self._readers = WorkerPool(
-                    _ReadWork(threads=1), self._workers, self.timeout_s, nice=READER_NICE
-                )
+                readers = min(self._workers, MAX_READERS)
+                work = _ReadWork(threads=max(1, self._workers // readers))
+                self._readers = WorkerPool(work, readers, self.timeout_s, nice=READER_NICE)
             return self._readers
 
     def _cached(self, document: Document) -> CachedParse | None:

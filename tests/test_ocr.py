@@ -7,6 +7,7 @@ and each is read once (module fixtures).
 
 from __future__ import annotations
 
+import base64
 import io
 import socket
 import subprocess
@@ -20,6 +21,7 @@ import pypdfium2 as pdfium
 import pytest
 from click.testing import CliRunner
 from PIL import Image, ImageFilter
+from pypdf import PdfReader
 from reportlab.lib.pagesizes import A6, landscape
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
@@ -36,6 +38,7 @@ from extract.ocr import Ocr, quote_ocr_score
 from extract.ocr_engine import Engine
 from extract.parse import PARSER, ParseStage, blob_pages, pages_blob, read_key
 from extract.pdf import Page, ParsedDocument, parsed_document
+from extract.prompt import document_content
 from extract.run import RunOptions, execute
 from extract.store import Store, run_values_of
 from schemas.base import FieldValue, field_values
@@ -396,3 +399,14 @@ print(result.status, result.value, loaded(None))
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
     )
     assert done.stdout.split() == ["ok", "[]", "[]"], done.stdout + done.stderr
+
+
+def test_claude_sees_a_scan_as_a_pdf_and_its_ocr_text_marked(scans: ParsedDocument) -> None:
+    content = document_content(scans)
+    assert [block["type"] for block in content] == ["text", "document", "text"]
+    attached = PdfReader(io.BytesIO(base64.b64decode(content[1]["source"]["data"])))
+    assert len(attached.pages) == len(scans.pages)  # every page of a scan, as an image
+    text = content[2]["text"]
+    assert text.count('scan="true" ocr="true">') == len(READABLE)
+    assert '<page number="6" scan="true"></page>' in text  # read, but nothing on it
+    assert "Invoice No: INV-4711" in text
