@@ -21,10 +21,12 @@ demo: $(STAMP)
 	$(BIN)/extract run samples/pdfs --workbook contract.xlsx
 	$(BIN)/extract score --workbook contract.xlsx
 
+# lint-imports checks that imports point one way (the contracts in pyproject.toml).
 test: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/mypy extract schemas contract evals
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

@@ -28,9 +28,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from contract.merge import key_of  # noqa: E402
-from contract.sheets import GROUND_TRUTH, Verdict  # noqa: E402
+from contract.sheets import GROUND_TRUTH  # noqa: E402
 from contract.update import write_run  # noqa: E402
 from contract.workbook import load_contract, save_contract  # noqa: E402
+from schemas.vocabulary import Verdict  # noqa: E402
 
 DOC_FIELDS = (
     ("invoice_number", "code"), ("issue_date", "date"), ("due_date", "date"),

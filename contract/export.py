@@ -22,11 +22,12 @@ from contract.keys import blank, key_of
 from contract.kinds import NUMERIC, canonical_text, typed_value
 from contract.labels import agreed_values
 from contract.merge import final_rows
-from contract.sheets import CORRECTIONS, DOCUMENTS, EXTRACTIONS, FINAL, GROUND_TRUTH, RUNS, Source
+from contract.sheets import CORRECTIONS, DOCUMENTS, EXTRACTIONS, FINAL, GROUND_TRUTH, RUNS
 from contract.workbook import Contract, Row
 from contract.xlsx_write import SheetOut, write_xlsx
 from schemas import SchemaNotFound, schema_named
 from schemas.base import KINDS, Kind, field_specs
+from schemas.vocabulary import Source
 
 Format = Literal["csv", "parquet", "xlsx"]
 ColumnType = Literal["text", "number", "integer", "date", "boolean"]
@@ -131,19 +132,22 @@ def _typed(kind: Kind | None, value: Any) -> Any:
 
 
 def _final(contract: Contract, kinds: Mapping[str, Kind]) -> list[Row]:
-    """final as of now: corrections and verdicts typed since the last run count too."""
-    embedded = {
-        key_of(r) for r in contract.sheet(FINAL.name) if r.get("source") == Source.EMBEDDED_XML
-    }
+    """final as of now: corrections and verdicts typed since the last run count too. Whether
+    the run accepted a model value is what the final sheet says; a key it gave to a tester or
+    the client, and a key it does not have, is not accepted unseen now either."""
+    decided = {key_of(r): r.get("source") for r in contract.sheet(FINAL.name)}
+    model_sources = (Source.MODEL, Source.EMBEDDED_XML, Source.NEEDS_REVIEW)
     extractions = [
-        {**row, "source": Source.EMBEDDED_XML} if key_of(row) in embedded else row
+        {**row, "source": source if source in model_sources else Source.NEEDS_REVIEW}
         for row in contract.sheet(EXTRACTIONS.name)
+        for source in (decided.get(key_of(row)),)
     ]
     return final_rows(
         extractions,
         contract.sheet(GROUND_TRUTH.name),
         contract.sheet(CORRECTIONS.name),
         kinds,
+        review_threshold=None,
     )
 
 
@@ -219,8 +223,8 @@ def values_table(contract: Contract, final: list[Row], kinds: Mapping[str, Kind]
 
     def add(key: tuple[str, str, int | None], value: Any, source: str) -> None:
         kind = kinds.get(key[1])
-        if source == Source.MODEL and chosen.get(key) == Source.EMBEDDED_XML:
-            source = Source.EMBEDDED_XML
+        if source == Source.MODEL and chosen.get(key) in (Source.EMBEDDED_XML, Source.NEEDS_REVIEW):
+            source = str(chosen[key])
         typed = _typed(kind, value)
         rows.append(
             {

@@ -24,9 +24,10 @@ from typing import Any, Final
 
 from contract.keys import blank, key_of
 from contract.kinds import canonical_text
-from contract.sheets import Key, Source, Verdict
+from contract.sheets import Key
 from schemas.base import Kind
 from schemas.values import canonical_value, normalized_text
+from schemas.vocabulary import Source, Verdict
 
 UNNAMED_TESTER: Final = "(unnamed)"  # the tester of rows whose tester cell is blank
 ALL_FIELDS: Final = "(all fields)"  # scores.field of a scoring's overall row

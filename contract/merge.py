@@ -13,10 +13,12 @@ from collections.abc import Collection, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
+from contract.acceptance import DEFAULT_REVIEW_THRESHOLD, model_source
 from contract.keys import blank, doc_id_of, item_of, key_of
 from contract.labels import agreed_values
-from contract.sheets import Key, Source
+from contract.sheets import Key
 from schemas.base import Kind
+from schemas.vocabulary import Source
 
 __all__ = ["blank", "doc_id_of", "item_of", "key_of"]  # re-exported: people's keys live here too
 
@@ -104,12 +106,15 @@ def final_rows(
     ground_truth: list[Row],
     corrections: list[Row],
     kinds: Mapping[str, Kind] | None = None,
+    review_threshold: float | None = DEFAULT_REVIEW_THRESHOLD,
 ) -> list[Row]:
-    """Per key: the client's correction, else the testers' agreed truth, else the model's value."""
+    """Per key: the client's correction, else the testers' agreed truth, else the model's
+    value, accepted or marked needs review (contract.acceptance; ``review_threshold`` None
+    keeps the sources the rows carry)."""
     files = {str(row["doc_id"]): row.get("file") for row in extractions}
     rows: dict[Key, Row] = {}
     for row in extractions:
-        source = Source.EMBEDDED_XML if row.get("source") == Source.EMBEDDED_XML else Source.MODEL
+        source = model_source(row, review_threshold)
         rows[key_of(row)] = _final(key_of(row), row.get("file"), row.get("value"), source)
     for key, value in agreed_values(ground_truth, kinds).items():
         rows[key] = _final(key, None, value, Source.TESTER)

@@ -18,11 +18,13 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from contract.acceptance import DEFAULT_REVIEW_THRESHOLD, model_source
 from contract.keys import key_of
 from contract.labels import agreed_values
 from contract.merge import _final, _refreshed, testers_by_doc
-from contract.sheets import Key, Source
+from contract.sheets import Key
 from schemas.base import KINDS, Kind
+from schemas.vocabulary import Source
 
 Row = dict[str, Any]
 NO_ITEM = -(2**62)  # a key's item None, in SQLite (where NULL never equals NULL)
@@ -139,10 +141,13 @@ class RunMerge:
 
     # the run ----------------------------------------------------------------------------
 
-    def add_values(self, extractions: Iterable[Row]) -> None:
+    def add_values(
+        self, extractions: Iterable[Row], review_threshold: float = DEFAULT_REVIEW_THRESHOLD
+    ) -> None:
         """One pass over the run's values, typed as the extractions sheet has them: the first
-        per key for ground_truth, the last for final, each field's kind, each document's
-        file. Call once, after load_contract."""
+        per key for ground_truth, the last for final (accepted at ``review_threshold``, see
+        contract.acceptance), each field's kind, each document's file. Call once, after
+        load_contract."""
         self._flush()
         if self.db.execute("SELECT 1 FROM offered LIMIT 1").fetchone() is None:
             # a workbook from before the offered sheet (or none yet): what ground_truth shows
@@ -152,20 +157,20 @@ class RunMerge:
             "INSERT INTO new VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET"
             " last_value = excluded.last_value, last_file = excluded.last_file,"
             " last_source = excluded.last_source",
-            self._value_rows(extractions),
+            self._value_rows(extractions, review_threshold),
         )
         self.db.commit()  # seen by final()'s own connection
 
-    def _value_rows(self, values: Iterable[Row]) -> Iterator[tuple[Any, ...]]:
+    def _value_rows(
+        self, values: Iterable[Row], review_threshold: float
+    ) -> Iterator[tuple[Any, ...]]:
         for seq, row in enumerate(values):
             key = key_of(row)
             name, kind = row.get("field"), row.get("kind")
             if name and kind in KINDS:  # as contract.kinds.kinds_of
                 self.kinds.setdefault(str(name), kind)
             value, file = _stored(row.get("value")), _stored(row.get("file"))
-            source = (
-                Source.EMBEDDED_XML if row.get("source") == Source.EMBEDDED_XML else Source.MODEL
-            )
+            source = model_source(row, review_threshold)
             self.files[str(row["doc_id"])] = row.get("file")
             yield key[0], key[1], _item(key), seq, value, file, value, file, source
 

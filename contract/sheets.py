@@ -1,6 +1,7 @@
-"""The workbook's vocabulary: sheets, their columns and owners, and the words people meet.
+"""The workbook's sheets: their columns, owners and the help each column shows.
 
-Everything a person sees in the workbook is named here once and imported elsewhere.
+Every sheet and column a person sees is named here once and imported elsewhere; the words in
+the cells (statuses, verdicts, sources, splits) are schemas.vocabulary's, shared by every layer.
 """
 
 from __future__ import annotations
@@ -8,46 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Literal
 
+from schemas.vocabulary import Status
+
 Owner = Literal["pipeline", "testers", "client"]
-
-
-class Status:
-    """A document's status in the documents sheet."""
-
-    OK: Final = "ok"
-    CORRUPT: Final = "corrupt"
-    ENCRYPTED: Final = "encrypted"
-    EMPTY: Final = "empty"
-    NOT_PDF: Final = "not_pdf"
-    NO_TEXT: Final = "no_text"
-    TIMEOUT: Final = "timeout"
-    FAILED: Final = "failed"
-    UNREADABLE: Final = "unreadable"
-    ALL: Final = (OK, CORRUPT, ENCRYPTED, EMPTY, NOT_PDF, NO_TEXT, TIMEOUT, FAILED, UNREADABLE)
-
-
-class Verdict:
-    """What a tester says of a suggested value (the ground_truth dropdown)."""
-
-    CORRECT: Final = "correct"
-    WRONG: Final = "wrong"
-    ABSENT: Final = "absent"
-    ALL: Final = (CORRECT, WRONG, ABSENT)
-
-
-class Source:
-    """Where a value in final (or export) comes from."""
-
-    CLIENT: Final = "client"
-    TESTER: Final = "tester"
-    MODEL: Final = "model"
-    EMBEDDED_XML: Final = "embedded_xml"
-
-
-class Split:
-    DEV: Final = "dev"
-    HOLDOUT: Final = "holdout"
-    ALL: Final = "all"
 
 
 @dataclass(frozen=True)
@@ -95,7 +59,8 @@ FINAL = Sheet(
     "final",
     "pipeline",
     ("doc_id", "file", "field", "item", "value", "source"),
-    "The value to use per key: correction, else testers' truth, else the model's value.",
+    "The value to use per key: correction, else testers' truth, else the model's value"
+    " (accepted, or marked needs review).",
     key=("doc_id", "field", "item"),
 )
 RUNS = Sheet(
@@ -104,6 +69,7 @@ RUNS = Sheet(
     (
         "run_id", "started", "finished", "backend", "model", "schema", "docs", "ok", "failed",
         "cached", "input_tokens", "output_tokens", "cost_usd", "accuracy", "hallucination_rate",
+        "accept_above", "recommended_threshold", "straight_through",
     ),
     "One row per run and per scoring: what ran, what it cost, how good it was.",
     key=("run_id",),
@@ -187,13 +153,19 @@ COLUMN_HELP: Final[dict[str, dict[str, str]]] = {
         "item": "Blank for a document-level field; 1, 2, ... for each row of a list.",
         "value": "The value to use: amounts as numbers, dates as ISO text.",
         "source": "Where it comes from: client (corrections), tester (ground_truth, when the"
-        " testers agree), model, or embedded_xml (the PDF's own e-invoice data).",
+        " testers agree), model or embedded_xml (the PDF's own e-invoice data) when the value"
+        " was accepted unseen (grounded, confidence at or above the run's accept_above), else"
+        " needs review: the model's value that nobody has looked at yet. Filter it out to"
+        " load only what is vouched for.",
     },
     RUNS.name: {
-        "run_id": "The run (or scoring) this row describes.",
+        "run_id": "The run (or scoring) this row describes. A run whose documents several"
+        " providers answered (--fallback) has a row per provider and model under it,"
+        " RUN:PROVIDER:MODEL, with what that one answered and cost.",
         "started": "When it started (UTC).",
         "finished": "When it finished (UTC).",
-        "backend": "anthropic (Claude) or rules (offline).",
+        "backend": "anthropic (Claude), openai (OpenAI or a local model server) or rules"
+        " (offline).",
         "model": "The model used.",
         "schema": "The schema the documents were read with.",
         "docs": "Documents read.",
@@ -205,6 +177,14 @@ COLUMN_HELP: Final[dict[str, dict[str, str]]] = {
         "cost_usd": "What the run cost, in US dollars.",
         "accuracy": "Share of labeled values the run got right (dev split).",
         "hallucination_rate": "Share of values the run gave that are wrong.",
+        "accept_above": "The review threshold final used: a value nobody judged is taken"
+        " (source model) only when grounded and its confidence is at or above it; 1 means"
+        " nothing was accepted unseen. extract run --accept-above sets it.",
+        "recommended_threshold": "What extract score measured for this run: the lowest"
+        " confidence at which the labelled hallucination rate's 95% upper bound is at most 1%"
+        " among the values accepted. Empty after a scoring: no threshold met that bar.",
+        "straight_through": "Share of the run's values final would accept unseen at the"
+        " recommended threshold: the work that needs no human look.",
     },
     SCORES.name: {
         "run_id": "The run that was scored.",

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from contract.acceptance import DEFAULT_REVIEW_THRESHOLD
 from contract.kinds import typed_value
 from contract.merge import doc_id_of, item_of
 from contract.reuse import REWRITTEN, SavedWorkbook, save_reusing, saved_workbook, unchanged_since
@@ -92,6 +93,7 @@ def write_run(
     runs: list[Row],
     content: str = "",
     previous: SavedWorkbook | None = None,
+    review_threshold: float = DEFAULT_REVIEW_THRESHOLD,
 ) -> SavedWorkbook:
     """Replace what the pipeline owns, keep and merge what people typed, save atomically;
     returns the record of the save.
@@ -101,14 +103,16 @@ def write_run(
     callable may be called in a forked process that writes the extractions sheet while
     this one merges and writes the rest: it must open what it reads.
     ``content`` is a digest of ``values``: with the ``previous`` save's record, it lets a
-    run that changed nothing copy the unchanged sheets instead (see contract.reuse)."""
+    run that changed nothing copy the unchanged sheets instead (see contract.reuse).
+    ``review_threshold``: final accepts a value nobody judged at or above this confidence
+    (contract.acceptance); ``content`` must cover it (the run store's run_content does)."""
     if previous is not None and unchanged_since(path, previous, content):
         return save_reusing(path, previous, documents, runs)
     passes = _passes(values)
     replaced = (DOCUMENTS.name, EXTRACTIONS.name, FINAL.name, RUNS.name)
     with RunMerge() as merge:
         contract = load_contract(path, replaced, spill=merge)
-        merge.add_values(extraction_rows(passes()))
+        merge.add_values(extraction_rows(passes()), review_threshold)
         corrections = contract.sheet(CORRECTIONS.name)
         contract.streamed[GROUND_TRUTH.name] = merge.ground_truth()
         contract.streamed_offered = merge.offered()

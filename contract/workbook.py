@@ -37,10 +37,11 @@ from contract.sheets import (
     SHEETS,
     Key,
     Sheet,
-    Verdict,
 )
 from contract.xlsx_read import XlsxReader
 from contract.xlsx_write import Dropdown, SheetOut, write_xlsx
+from schemas.confidence import FORMULA_TEXT
+from schemas.vocabulary import Verdict
 
 __all__ = [
     "BACKUPS_KEPT",
@@ -297,6 +298,19 @@ def readme_rows() -> list[Row]:
                 " '1234.50' is read too). Close the workbook before a run: a workbook open in"
                 " Excel is refused, never overwritten. The previous 5 versions are kept in"
                 " backups/ beside it."
+            ),
+        },
+        {"topic": "Confidence", "explanation": FORMULA_TEXT},
+        {
+            "topic": "Accepted or needs review",
+            "explanation": (
+                "A key nobody judged takes the model's value in final (source model) only when"
+                " it is grounded and its confidence is at or above the run's review threshold"
+                " (runs.accept_above); otherwise final still shows the value, with source"
+                " 'needs review'. The threshold is extract run --accept-above, by default the"
+                " one extract score last recommended (the lowest confidence at which the"
+                " labelled hallucination rate's 95% upper bound is at most 1%), else 1:"
+                " nothing accepted unseen. Judge the lowest confidences first."
             ),
         },
     ]

@@ -85,6 +85,7 @@ class Judgement:
     page: int | None = None
     quote: str | None = None
     grounded: bool | None = None
+    confidence: float | None = None  # what the run's checks made of the value (evals.calibration)
 
 
 @dataclass
@@ -184,6 +185,7 @@ def judged(key: Key, kind: Kind, row: Mapping[str, Any] | None, label: Label) ->
         return None
     grounded = row.get("grounded") if row is not None else None
     page = row.get("page") if row is not None else None
+    confidence = row.get("confidence") if row is not None else None
     return Judgement(
         key=key,
         kind=kind,
@@ -196,6 +198,7 @@ def judged(key: Key, kind: Kind, row: Mapping[str, Any] | None, label: Label) ->
         page=int(page) if page is not None else None,
         quote=row.get("quote") if row is not None else None,
         grounded=None if grounded is None else bool(grounded),
+        confidence=float(confidence) if isinstance(confidence, (int, float)) else None,
     )
 
 

@@ -12,9 +12,11 @@ from html import escape
 from typing import Any
 
 from contract.labels import ALL_FIELDS
+from evals.calibration import Calibration
 from evals.labels import Disagreement
 from evals.metrics import Judgement, Rate, Scores, Tally
 from evals.regression import Comparison
+from evals.reliability import reliability_chart, reliability_rows, threshold_lines
 
 BAR_WIDTH = 420
 ROW_HEIGHT = 44
@@ -46,6 +48,7 @@ class ReportData:
     comparison: Comparison | None = None
     disagreements: Sequence[Disagreement] = field(default_factory=list)
     notes: Sequence[str] = field(default_factory=list)
+    calibration: Calibration | None = None
 
 
 def percent(rate: Rate) -> str:
@@ -224,6 +227,31 @@ def comparison_section(comparison: Comparison, fields: Sequence[str]) -> str:
     return table + moved("Worse", comparison.worse) + moved("Better", comparison.better)
 
 
+def calibration_section(calibration: Calibration) -> str:
+    """The confidence measured: the reliability chart, its table, the threshold it gives."""
+    head = (
+        "<tr><th>confidence</th><th>values</th><th>mean confidence</th><th>accuracy</th>"
+        "<th>hallucination</th></tr>"
+    )
+    rows = "".join(
+        f"<tr><td>{escape(band)}</td><td class=num>{count}</td><td class=num>{mean}</td>"
+        f"{rate_cell(accuracy)}{rate_cell(hallucination)}</tr>"
+        for band, count, mean, accuracy, hallucination in reliability_rows(calibration)
+    )
+    lines = "".join(f"<p>{escape(line)}</p>" for line in threshold_lines(calibration))
+    caption = (
+        "<p class=muted>Each dot is a confidence band: its area grows with its labelled values,"
+        " its line is the 95% interval of its accuracy. A calibrated confidence lies on the"
+        " dashed diagonal; the blue line is the recommended review threshold.</p>"
+    )
+    return (
+        "<h2>Confidence</h2>"
+        + reliability_chart(calibration)
+        + caption
+        + f"<table>{head}{rows}</table>{lines}"
+    )
+
+
 def html_report(data: ReportData) -> str:
     overall = data.scores.overall
     field_tallies = {n: data.scores.by_field[n] for n in data.fields if n in data.scores.by_field}
@@ -237,6 +265,8 @@ def html_report(data: ReportData) -> str:
         field_chart(data.scores.by_field, data.fields),
         tally_table("field", field_tallies, {}),
     ]
+    if data.calibration is not None:
+        parts.append(calibration_section(data.calibration))
     if data.comparison is not None:
         parts += [
             "<h2>Against the baseline run</h2>",

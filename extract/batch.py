@@ -26,16 +26,16 @@ from typing import Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ValidationError
 
-from contract.sheets import Status
 from extract.backends import Backend, Extraction, Usage
 from extract.backends.base import BatchResult
 from extract.documents import Document
-from extract.embedded import embedded_extraction
+from extract.embedded import embedded_result
 from extract.errors import InputError
 from extract.ocr import Ocr
 from extract.parse import DEFAULT_TIMEOUT_S, Parsed, ParseStage, cpu_count
 from extract.pdf import ParsedDocument
 from extract.store import Store, StoredAnswer
+from schemas.vocabulary import Status
 
 POLL_START_S = 1.0
 POLL_MAX_S = 60.0
@@ -201,7 +201,7 @@ def _request(
         parsed = parsing.result().document
         if parsed is None or not readable(parsed, backend.reads_scans):
             return None  # the pipeline gives it its parse status; nothing to ask
-        if embedded_extraction(parsed, schema, "", backend.model) is not None:
+        if embedded_result(parsed, schema) is not None:
             return None  # the pipeline reads its attached e-invoice: exact, and free
         return key, backend.batch_request(parsed, schema)
     except Exception:  # the pipeline tries again alone and records the error

@@ -19,8 +19,6 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from contract.sheets import Source
-from extract.backends.base import Extraction
 from extract.pdf import ParsedDocument
 from schemas.base import FieldSpec, Kind, field_specs
 from schemas.values import (
@@ -288,10 +286,11 @@ def _row(
     return row
 
 
-def embedded_extraction(
-    document: ParsedDocument, schema: type[BaseModel], backend: str, model: str
-) -> Extraction | None:
-    """The document read from its attached e-invoice, or None when it carries none."""
+def embedded_result(document: ParsedDocument, schema: type[BaseModel]) -> BaseModel | None:
+    """The document read from its attached e-invoice, or None when it carries none.
+
+    extract.backends.embedded makes it an extraction: reading a PDF knows no backend.
+    """
     if not any(spec.extra.get("bt") for spec in field_specs(schema)):
         return None
     try:
@@ -308,4 +307,4 @@ def embedded_extraction(
         result = schema.model_validate(values)
     except ValidationError:
         return None
-    return Extraction(result, backend, model, Source.EMBEDDED_XML)
+    return result

@@ -12,16 +12,21 @@ class InputError(ExtractError):
 
 
 class MissingApiKey(ExtractError):
-    """The Anthropic backend was asked for without a key."""
+    """A provider's backend was asked for without its key; the message says what else works."""
 
-    def __init__(self) -> None:
+    def __init__(self, message: str = "") -> None:
         super().__init__(
-            "ANTHROPIC_API_KEY is missing: set it, or use --backend rules to run offline"
+            message or "ANTHROPIC_API_KEY is missing: set it, or use --backend rules to run offline"
         )
 
 
 class BackendError(ExtractError):
     """A backend could not extract one document; the run records it and goes on."""
+
+
+class ProviderUnavailable(BackendError):
+    """The provider could not answer (overloaded, rate limited, its own error, timed out) and
+    the SDK's retries are spent: a fallback provider may take the document."""
 
 
 class WorkbookError(ExtractError):

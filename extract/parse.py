@@ -33,7 +33,6 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from contract.sheets import Status
 from extract.documents import Document
 from extract.errors import ExtractError
 from extract.layout import TEXT_SCORE, make_word
@@ -48,6 +47,7 @@ from extract.pdf import (
     status_of_pages,
 )
 from extract.store import Store
+from schemas.vocabulary import Status
 
 PARSER = "pdfium-2"  # the parse cache key beside the sha256: bump it when pages come out different
 DEFAULT_TIMEOUT_S = 60.0  # per document, and per page OCR reads

@@ -27,11 +27,11 @@ from typing import Any
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from contract.sheets import Status
 from extract.documents import Document
 from extract.layout import Chars, Word, spaces_in, text_of, words_of
 from extract.ocr import Ocr, ReadPage, pages_to_read, read_page
 from extract.tables import address_of, bare, page_tables, ruling_edges
+from schemas.vocabulary import Status
 
 Table = tuple[tuple[str, ...], ...]
 __all__ = ["Page", "ParsedDocument", "Table", "Word", "parsed_document"]

@@ -1,15 +1,20 @@
 """The price table: what a request costs, in one place.
 
-USD per million tokens, from Anthropic's pricing page (checked 2026-10-24; Sonnet 5.5 and
-Opus 5.5 cache reads at 0.05x input since 2026-10-07). The Message Batches API halves
-every token of a request: input, output, cache reads and writes. A dated model id
-(claude-sonnet-5-5-20260928) is priced as its alias. A model missing here costs 0 in the log,
-with one warning a model: add it rather than guess.
+USD per million tokens. Claude: Anthropic's pricing page (checked 2026-10-24; Sonnet 5.5 and
+Opus 5.5 cache reads at 0.05x input since 2026-10-07). OpenAI: its pricing page as published
+in November 2026 (cached input at 0.1x input on GPT-5 and later, cache writes at 1.25x input
+on GPT-5.6); OpenAI's prompt tokens include the cached ones, the backend splits them. The
+Message Batches API halves every token of a request: input, output, cache reads and writes.
+A dated model id (claude-sonnet-5-5-20260928, gpt-4.1-2025-04-14) is priced as its alias.
+A model on a local server (Ollama, vLLM) that is not in the table costs 0, silently: it runs
+on the team's own machine. Any other model missing here costs 0 in the log, with one
+warning a model: add it rather than guess.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from dataclasses import dataclass
 
@@ -48,13 +53,32 @@ PRICES: dict[str, Price] = {
     "claude-sonnet-4-6": Price(3.00, 15.00, 3.75, 0.30),
     "claude-sonnet-4-5": Price(3.00, 15.00, 3.75, 0.30),
     "claude-haiku-4-5": Price(1.00, 5.00, 1.25, 0.10),
+    # OpenAI
+    "gpt-6.1-sol": Price(2.00, 10.00, 2.50, 0.10),
+    "gpt-5.6-sol": Price(5.00, 30.00, 6.25, 0.50),
+    "gpt-5.6-terra": Price(2.50, 15.00, 3.125, 0.25),
+    "gpt-5.6-luna": Price(1.00, 6.00, 1.25, 0.10),
+    "gpt-5.5": Price(5.00, 30.00, 5.00, 0.50),
+    "gpt-5.4": Price(2.50, 15.00, 2.50, 0.25),
+    "gpt-5.4-mini": Price(0.75, 4.50, 0.75, 0.075),
+    "gpt-5": Price(1.25, 10.00, 1.25, 0.125),
+    "gpt-5-mini": Price(0.25, 2.00, 0.25, 0.025),
+    "gpt-5-nano": Price(0.05, 0.40, 0.05, 0.005),
+    "gpt-4.1": Price(2.00, 8.00, 2.00, 0.50),
+    "gpt-4.1-mini": Price(0.40, 1.60, 0.40, 0.10),
+    "gpt-4.1-nano": Price(0.10, 0.40, 0.10, 0.025),
+    "gpt-4o": Price(2.50, 10.00, 2.50, 1.25),
+    "gpt-4o-mini": Price(0.15, 0.60, 0.15, 0.075),
 }
 
 
+DATED = re.compile(r"-(\d{8}|\d{4}-\d{2}-\d{2})$")  # -20260928, -2025-04-14
+
+
 def price_of(model: str) -> Price | None:
-    """The longest alias the model id starts with: dated ids share their alias's price."""
-    matches = [alias for alias in PRICES if model == alias or model.startswith(alias + "-")]
-    return PRICES[max(matches, key=len)] if matches else None
+    """The model's price; a dated id (a snapshot) shares its alias's price. Only a date is
+    cut: gpt-5.4-nano is not gpt-5.4."""
+    return PRICES.get(model) or PRICES.get(DATED.sub("", model))
 
 
 _unpriced: set[str] = set()
@@ -79,10 +103,13 @@ def cost_usd(
     cache_write_tokens: int = 0,
     cache_read_tokens: int = 0,
     batch: bool = False,
+    local: bool = False,
 ) -> float:
+    """USD for one request; ``local``: the model runs on the team's own server."""
     price = price_of(model)
     if price is None:
-        warn_unpriced(model)
+        if not local:
+            warn_unpriced(model)
         return 0.0
     prompt = input_tokens + cache_write_tokens + cache_read_tokens
     if price.long_prompt is not None and prompt > LONG_PROMPT_TOKENS:

@@ -22,14 +22,16 @@ You read one business document and fill in the answer schema. Work through the f
 their order: it is the order of reasoning. First say what kind of document this is and on \
 which pages the evidence lies, then give each value, then state the checks.
 
-Rules for every value:
+Every value is evidence first: write `page`, then `quote`, then `value`, in that order. Copy \
+what is printed, then normalise what you copied; never decide a value before you have found \
+it on the page.
 - `page` is the 1-based page number the value is printed on, as marked in <page number="N">.
 - `quote` is a short span copied character for character from that page (one line where \
 possible) that contains the value as printed. Never reword, translate or reformat a quote.
-- `value` is the value normalised: dates as YYYY-MM-DD, amounts and numbers as plain decimals \
-with a dot and no thousands separators (1.234,50 becomes 1234.50), currency as an ISO 4217 \
-code (EUR, USD, GBP).
-- If the document does not print a value, set value, page and quote to null. Never guess, \
+- `value` is what the quote prints, normalised: dates as YYYY-MM-DD, amounts and numbers as \
+plain decimals with a dot and no thousands separators (1.234,50 becomes 1234.50), currency as \
+an ISO 4217 code (EUR, USD, GBP).
+- If the document does not print a value, set page, quote and value to null. Never guess, \
 never compute a value that is not printed.
 
 List every row of the line-item table in order, each cell cited like any other value. In \

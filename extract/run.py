@@ -19,24 +19,27 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from contract.acceptance import DEFAULT_REVIEW_THRESHOLD
 from contract.reuse import SavedWorkbook
-from contract.sheets import Source, Status
 from contract.update import write_run
 from contract.workbook import WorkbookRefused, check_contract, refuse_if_open
-from extract.backends import Backend, BackendOptions, backend_named
-from extract.backends.base import Extraction, SentRequest
+from extract.backends import Backend, BackendOptions, backend_chain
+from extract.backends.base import Extraction
+from extract.backends.chain import Answerer, answerers
+from extract.backends.embedded import embedded_extraction
 from extract.batch import OnProgress, batch_answers
-from extract.confidence import value_confidence
+from extract.confidence import value_confidences
 from extract.documents import Document, folder_documents, split_of, unique_documents
-from extract.embedded import embedded_extraction
 from extract.errors import ExtractError, WorkbookError
-from extract.grounding import arithmetic_warnings, grounded_values
-from extract.ocr import Ocr, quote_ocr_score
+from extract.grounding import arithmetic_warnings, grounded_values, sum_checks
+from extract.ocr import Ocr
 from extract.parse import DEFAULT_TIMEOUT_S, FORKS, Parsed, ParseStage
 from extract.pdf import ParsedDocument, parsed_document
-from extract.store import Store, run_values_of
+from extract.store import SentRequest, Store, run_values_of
 from schemas import resolved_schema_spec, schema_named
-from schemas.base import field_values, schema_hash
+from schemas.base import FieldValue, field_values, schema_hash
+from schemas.confidence import CONFIDENCE_VERSION
+from schemas.vocabulary import Source, Status
 
 
 @dataclass(frozen=True)
@@ -46,12 +49,17 @@ class RunOptions:
     schema: str = "invoice"
     backend: str = "rules"
     backend_options: BackendOptions = field(default_factory=BackendOptions)
+    # (provider, model) in order: a document its predecessors could not get answered goes on
+    fallback: tuple[tuple[str, str | None], ...] = ()
     concurrency: int = 4
     force: bool = False
     limit: int | None = None
     batch: bool = False  # the provider's batch API first (half price), single requests after
     parse_timeout: float = DEFAULT_TIMEOUT_S  # seconds per document before its parser is killed
     ocr: str = Ocr.AUTO  # which pages OCR reads: see extract.ocr.Ocr
+    # final accepts a value nobody judged at or above this confidence; None: the threshold
+    # extract score last recommended for this backend and model, else 1.0 (nothing)
+    accept_above: float | None = None
 
 
 @dataclass
@@ -82,6 +90,8 @@ class DocumentOutcome:
     made_by: str = ""  # the run whose extraction these values are, when not this one
     values_digest: str = ""  # the values as kept in the store (then ``values`` may be empty)
     found: int = 0  # values that are not empty
+    backend: str | None = None  # who answered: a fallback provider's name, say
+    model: str | None = None
 
     def document_row(self) -> dict[str, Any]:
         return {
@@ -93,6 +103,8 @@ class DocumentOutcome:
             "error": self.error,
             "cached": int(self.cached),
             "source": self.source,
+            "backend": self.backend,
+            "model": self.model,
         }
 
 
@@ -105,6 +117,11 @@ class RunSummary:
     outcomes: list[DocumentOutcome] = field(default_factory=list)  # kept without their values
     fields_found: int = 0  # values are in the store: memory stays flat as the folder grows
     copies: list[tuple[Document, Document]] = field(default_factory=list)  # (copy, original)
+    accept_above: float = DEFAULT_REVIEW_THRESHOLD  # the review threshold final used
+    accept_reason: str = ""  # where that threshold came from, for the summary
+    notes: list[str] = field(default_factory=list)  # what the backends settled on (output mode)
+    # per (provider, model) that answered or was sent requests: docs, ok, cached, cost_usd
+    shares: list[dict[str, Any]] = field(default_factory=list)
 
     def add(self, outcome: DocumentOutcome) -> None:
         self.fields_found += outcome.found
@@ -150,21 +167,44 @@ def new_run_id() -> str:
 schema_digest = functools.cache(schema_hash)
 
 
-def cache_key(
-    document: Document, schema: type[BaseModel], backend: Backend, ocr: str = Ocr.AUTO
+def answer_key(
+    document: Document, schema: type[BaseModel], answerer: Answerer, ocr: str = Ocr.AUTO
 ) -> str:
-    """Same PDF bytes, schema, prompt, model and OCR mode: the same answer, so no second
-    request (the default mode adds nothing, so keys made before OCR still hold)."""
-    parts = [
-        document.sha256,
-        schema_digest(schema),
-        backend.name,
-        backend.model,
-        backend.prompt_version,
-    ]
+    """Same PDF bytes, schema, provider, model, prompt and OCR mode: the same answer, so no
+    second request (the default mode adds nothing: keys made before OCR still hold)."""
+    name, model, prompt_version = answerer
+    parts = [document.sha256, schema_digest(schema), name, model, prompt_version]
     if ocr != Ocr.AUTO:
         parts.append(f"ocr={ocr}")
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def cache_key(
+    document: Document, schema: type[BaseModel], backend: Backend, ocr: str = Ocr.AUTO
+) -> str:
+    """The key of the backend's main provider and model."""
+    return answer_key(document, schema, answerers(backend)[0], ocr)
+
+
+def cache_keys(
+    document: Document, schema: type[BaseModel], backend: Backend, ocr: str = Ocr.AUTO
+) -> list[str]:
+    """Every key an answer to this document may be kept under: main model, then fallbacks."""
+    return [answer_key(document, schema, answerer, ocr) for answerer in answerers(backend)]
+
+
+def kept_key(
+    document: Document,
+    schema: type[BaseModel],
+    backend: Backend,
+    made: Extraction,
+    ocr: str = Ocr.AUTO,
+) -> str:
+    """The key of whoever answered: a fallback's answer is found again by the next run."""
+    for answerer in answerers(backend):
+        if answerer[:2] == (made.backend, made.model):
+            return answer_key(document, schema, answerer, ocr)
+    return cache_key(document, schema, backend, ocr)
 
 
 class Pipeline:
@@ -190,64 +230,119 @@ class Pipeline:
 
     def outcome(self, document: Document) -> DocumentOutcome | AfterOcr:
         """Never raises: every failure becomes a status and an error on the document."""
-        key = cache_key(document, self.schema, self.backend, self.ocr)
-        cached = None if self.force else self.store.cached_extraction(key)
+        cached = None if self.force else self.cached(document)
         if cached is not None:
-            return _from_cache(document, cached)
+            if cached["result"].get("confidence_version") == CONFIDENCE_VERSION:
+                return _from_cache(document, cached)
+            if not runs_locally(self.backend):  # a local backend just extracts again: free
+                rechecked = self.rechecked(document, cached)
+                if rechecked is not None:
+                    return rechecked
         if self.parser is None:
             outcome, extraction = self.extracted(parsed_document(document, ocr=self.ocr))
         else:
             parsed = self.parser.parsed(document, wait_for_ocr=False)
             if parsed.unread:
-                return AfterOcr(functools.partial(self._after_ocr, key, document, parsed))
+                return AfterOcr(functools.partial(self._after_ocr, document, parsed))
             if parsed.value is not None:  # a local backend extracted it in the parse worker
                 outcome, extraction = parsed.value
             else:
                 assert parsed.document is not None
                 outcome, extraction = self.extracted(parsed.document)
-        return self._kept(key, document, outcome, extraction)
+        return self._kept(document, outcome, extraction)
 
-    def _after_ocr(
-        self, key: str, document: Document, parsed: Parsed[Extracted]
-    ) -> DocumentOutcome:
+    def _after_ocr(self, document: Document, parsed: Parsed[Extracted]) -> DocumentOutcome:
         assert self.parser is not None
         read = self.parser.read(document, parsed)
         assert read.document is not None
-        return self._kept(key, document, *self.extracted(read.document))
+        return self._kept(document, *self.extracted(read.document))
 
     def _kept(
-        self,
-        key: str,
-        document: Document,
-        outcome: DocumentOutcome,
-        extraction: Extraction | None,
+        self, document: Document, outcome: DocumentOutcome, extraction: Extraction | None
     ) -> DocumentOutcome:
         """The outcome, its values kept in the store and its extraction cached."""
         if extraction is None:
             return outcome
         outcome.values_digest = self.store.keep_values(outcome.values)
         self.store.cache_extraction(
-            key,
+            kept_key(document, self.schema, self.backend, extraction, self.ocr),
             document.doc_id,
-            self.backend.name,
-            self.backend.model,
+            extraction.backend,
+            extraction.model,
             extraction.source,
             {
                 "outcome": outcome.document_row(),
                 "values_digest": outcome.values_digest,
                 "found": outcome.found,
+                **_confidence_inputs(extraction.scores, extraction.validation_retries),
             },
             vars(extraction.usage),
             self.run_id,
         )
         return outcome
 
+    def cached(self, document: Document) -> dict[str, Any] | None:
+        """The kept answer of the first provider in the chain that answered this document."""
+        for key in cache_keys(document, self.schema, self.backend, self.ocr):
+            cached = self.store.cached_extraction(key)
+            if cached is not None:
+                return cached
+        return None
+
+    def rechecked(self, document: Document, cached: dict[str, Any]) -> DocumentOutcome | None:
+        """A cached answer whose confidences an older formula gave, checked again against its
+        pages (from the parse cache): new confidences, no request. None when the document
+        cannot be read now; then it is extracted again."""
+        result = cached["result"]
+        digest = result.get("values_digest")
+        rows = self.store.value_set_rows(digest) if digest else result.get("values", [])
+        if rows is None:
+            return None
+        if self.parser is None:
+            parsed: ParsedDocument | None = parsed_document(document, ocr=self.ocr)
+        else:
+            parsed = self.parser.parsed(document).document
+        if parsed is None or parsed.status not in (Status.OK, Status.NO_TEXT):
+            return None
+        values = [
+            FieldValue(
+                row["field"], row["item"], row["value"], row["page"], row["quote"], row["kind"]
+            )
+            for row in rows
+        ]
+        scores = {(name, item): score for name, item, score in result.get("scores", [])}
+        retries = int(result.get("validation_retries", 0))
+        source = result["outcome"]["source"]
+        outcome = _checked(parsed, self.schema, values, source, scores, retries)
+        outcome.values_digest = self.store.keep_values(outcome.values)
+        made_by = cached.get("run_id") or ""
+        self.store.cache_extraction(
+            cached["key"],
+            document.doc_id,
+            cached["backend"],
+            cached["model"],
+            cached["source"],
+            {
+                **result,
+                "outcome": outcome.document_row(),
+                "values_digest": outcome.values_digest,
+                "found": outcome.found,
+                **_confidence_inputs(scores, retries),
+            },
+            cached["usage"],
+            made_by,
+        )
+        outcome.cached, outcome.made_by = True, made_by
+        outcome.backend, outcome.model = cached.get("backend"), cached.get("model")
+        return outcome
+
     def prefetch(self, document: Document) -> None:
         """Start parsing a queued document that the cache does not answer."""
         if self.parser is not None and (
             self.force
-            or not self.store.has_extraction(
-                cache_key(document, self.schema, self.backend, self.ocr)
+            or not any(
+                self.store.has_extraction(key)
+                for key in cache_keys(document, self.schema, self.backend, self.ocr)
             )
         ):
             self.parser.prefetch(document)
@@ -279,7 +374,13 @@ class Pipeline:
         except Exception as error:  # a backend bug must not stop the run; the message says which
             message = f"{type(error).__name__}: {error}"
             return _failed(document, Status.FAILED, message, len(parsed.pages)), None
-        return _verified(parsed, extraction), extraction
+        return verified(parsed, extraction), extraction
+
+
+def backend_notes(backend: Backend) -> list[str]:
+    """What a backend has to say of the run (e.g. the output mode a server took)."""
+    notes: Callable[[], list[str]] | None = getattr(backend, "notes", None)
+    return notes() if notes is not None else []
 
 
 def runs_locally(backend: Backend) -> bool:
@@ -298,36 +399,60 @@ def _failed(document: Document, status: str, error: str, pages: int = 0) -> Docu
     )
 
 
-def _verified(parsed: ParsedDocument, extraction: Extraction) -> DocumentOutcome:
-    result, source, scores = extraction.result, extraction.source, extraction.scores
-    values = field_values(result)
-    warnings = arithmetic_warnings(type(result), values)
+def verified(parsed: ParsedDocument, extraction: Extraction) -> DocumentOutcome:
+    """What a run keeps of one extraction: every value checked against the pages, with its
+    grounded flag and confidence, as the run store's rows. A bench that measures the
+    confidence (evals.calibration) takes these rows, so it measures what a run stores."""
+    result = extraction.result
+    outcome = _checked(
+        parsed,
+        type(result),
+        field_values(result),
+        extraction.source,
+        extraction.scores,
+        extraction.validation_retries,
+    )
+    outcome.backend, outcome.model = extraction.backend, extraction.model
+    return outcome
+
+
+def _checked(
+    parsed: ParsedDocument,
+    schema: type[BaseModel],
+    values: list[FieldValue],
+    source: str,
+    scores: dict[tuple[str, int | None], float],
+    retries: int,
+) -> DocumentOutcome:
+    """A document's values checked against its pages and the schema's sums, each with its
+    confidence: for a new answer, and again for a cached one when the formula changed."""
+    checked = grounded_values(parsed, values)
+    sums = sum_checks(schema, values)
+    confidences = value_confidences(
+        parsed, checked, sums, scores, retries, exact_source=source == Source.EMBEDDED_XML
+    )
     rows = [
         {
             "doc_id": parsed.doc_id,
-            "field": checked.value.field,
-            "item": checked.value.item,
-            "value": checked.value.value,
-            "page": checked.value.page,
-            "quote": checked.value.quote,
-            "grounded": None if checked.grounded is None else int(checked.grounded),
-            "kind": checked.value.kind,
+            "field": item.value.field,
+            "item": item.value.item,
+            "value": item.value.value,
+            "page": item.value.page,
+            "quote": item.value.quote,
+            "grounded": None if item.grounded is None else int(item.grounded),
+            "kind": item.value.kind,
             "source": source,
-            "confidence": value_confidence(
-                checked,
-                scores.get(checked.value.key),
-                ocr_score=read_score(parsed, checked.value.page, checked.value.quote),
-            ),
+            "confidence": confidence,
             "box": None,
         }
-        for checked in grounded_values(parsed, values)
+        for item, confidence in zip(checked, confidences, strict=True)
     ]
     return DocumentOutcome(
         doc_id=parsed.doc_id,
         file=parsed.file,
         sha256=parsed.sha256,
         status=Status.OK,
-        error="; ".join(warnings),
+        error="; ".join(arithmetic_warnings(sums)),
         pages=len(parsed.pages),
         source=source,
         values=rows,
@@ -335,11 +460,14 @@ def _verified(parsed: ParsedDocument, extraction: Extraction) -> DocumentOutcome
     )
 
 
-def read_score(parsed: ParsedDocument, page: int | None, quote: str | None) -> float | None:
-    """How sure OCR was of a value's quote on its page; None for a text-layer page."""
-    if page is None or not quote:
-        return None
-    return quote_ocr_score(parsed.page(page), quote)
+def _confidence_inputs(scores: dict[tuple[str, int | None], float], retries: int) -> dict[str, Any]:
+    """Kept with a cached answer: what the confidence needs beyond the pages and the values,
+    and the formula's version, so a new formula checks the answer again (see rechecked)."""
+    return {
+        "confidence_version": CONFIDENCE_VERSION,
+        "validation_retries": retries,
+        "scores": [[name, item, score] for (name, item), score in scores.items()],
+    }
 
 
 def found_in(values: list[dict[str, Any]]) -> int:
@@ -364,6 +492,8 @@ def _from_cache(document: Document, cached: dict[str, Any]) -> DocumentOutcome:
         made_by=cached.get("run_id") or "",
         values_digest=cached["result"].get("values_digest", ""),
         found=cached["result"].get("found", found_in(values)),
+        backend=cached.get("backend"),
+        model=cached.get("model"),
     )
 
 
@@ -413,6 +543,26 @@ def outcomes_in_order(
             yield from finished(done)
 
 
+def review_threshold(store: Store, asked: float | None, backend: Backend) -> tuple[float, str]:
+    """The threshold final accepts values at, and where it comes from: --accept-above, else
+    what extract score last recommended for this backend and model, else 1.0 (nothing)."""
+    if asked is not None:
+        return asked, "--accept-above"
+    measured = store.review_threshold(backend.name, backend.model)
+    if measured is None:
+        return DEFAULT_REVIEW_THRESHOLD, (
+            f"no threshold measured for {backend.name} {backend.model} yet: nothing is"
+            " accepted unseen until `extract score` recommends one"
+        )
+    threshold, run_id = measured
+    if threshold is None:
+        return DEFAULT_REVIEW_THRESHOLD, (
+            f"the last scoring (run {run_id}) found no threshold with hallucination"
+            " surely under 1%: nothing is accepted unseen"
+        )
+    return threshold, f"recommended by extract score of run {run_id}"
+
+
 def _document_rows(documents: list[dict[str, Any]], run_id: str) -> list[dict[str, Any]]:
     return [{**row, "split": split_of(row["doc_id"]), "last_run": run_id} for row in documents]
 
@@ -434,13 +584,24 @@ def execute(
     run_id = new_run_id()
     request_log = RequestLogger(run_id)
     backend_options = replace(options.backend_options, request_log=request_log)
-    backend = backend_named(options.backend, backend_options)
+    backend = backend_chain(options.backend, backend_options, options.fallback)
     options.workbook.parent.mkdir(parents=True, exist_ok=True)
     store = Store.beside(options.workbook)
     request_log.store = store
     schema_spec = resolved_schema_spec(options.schema)  # loads from any folder later (score)
-    store.start_run(run_id, backend.name, backend.model, schema_spec, str(options.folder))
-    summary = RunSummary(run_id, backend.name, backend.model, options.workbook, copies=copies)
+    threshold, reason = review_threshold(store, options.accept_above, backend)
+    store.start_run(
+        run_id, backend.name, backend.model, schema_spec, str(options.folder), threshold
+    )
+    summary = RunSummary(
+        run_id,
+        backend.name,
+        backend.model,
+        options.workbook,
+        copies=copies,
+        accept_above=threshold,
+        accept_reason=reason,
+    )
     pipeline = Pipeline(schema, backend, store, options.force, run_id=run_id, ocr=options.ocr)
     lock = threading.Lock()
     try:
@@ -482,6 +643,8 @@ def execute(
                 on_document(outcome)
         pipeline.parser.close()
         store.finish_run(run_id)
+        summary.notes = backend_notes(backend)
+        summary.shares = store.run_shares(run_id)
         try:
             saved = write_run(
                 options.workbook,
@@ -490,6 +653,7 @@ def execute(
                 store.runs_and_scorings(),
                 store.run_content(run_id),
                 SavedWorkbook.from_json(store.workbook_save(options.workbook)),
+                review_threshold=threshold,
             )
             store.record_workbook_save(options.workbook, saved.as_json())
         except WorkbookRefused as error:

@@ -17,12 +17,31 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from extract.backends.base import SentRequest
+from typing import Any
 
 Migration = Callable[[sqlite3.Connection], None]
+
+
+@dataclass(frozen=True)
+class SentRequest:
+    """One request a backend sent to a provider: a row of the requests table, never a key.
+
+    It lives beside the table it fills, so the store depends on no backend.
+    """
+
+    doc_id: str
+    model: str
+    attempt: int
+    started: str
+    latency_ms: float
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    cost_usd: float = 0.0
+    stop_reason: str = ""
+    error: str = ""
+    provider: str = ""  # the backend that sent it: anthropic, openai
 
 
 def _statements(db: sqlite3.Connection, script: str) -> None:
@@ -192,6 +211,40 @@ def _m006_value_sets(db: sqlite3.Connection) -> None:
     db.execute("DROP TABLE run_values")
 
 
+def _m007_providers(db: sqlite3.Connection) -> None:
+    """Which provider sent each request and answered each document, and per finished run
+    what each (provider, model) answered and cost: a run with a fallback chain shows them."""
+    _statements(
+        db,
+        """
+        ALTER TABLE requests ADD COLUMN provider TEXT;
+        ALTER TABLE run_documents ADD COLUMN backend TEXT;
+        ALTER TABLE run_documents ADD COLUMN model TEXT;
+        CREATE INDEX requests_by_run ON requests (run_id);
+        CREATE TABLE run_shares (
+            run_id TEXT NOT NULL, backend TEXT NOT NULL, model TEXT NOT NULL,
+            docs INTEGER, ok INTEGER, cached INTEGER, input_tokens INTEGER,
+            output_tokens INTEGER, cost_usd REAL, PRIMARY KEY (run_id, backend, model)
+        )
+        """,
+    )
+
+
+def _m008_thresholds(db: sqlite3.Connection) -> None:
+    """The review threshold a run's final used, and what each scoring measured: the
+    threshold it recommends and the straight-through rate at it (see evals.calibration)."""
+    _statements(
+        db,
+        """
+        ALTER TABLE runs ADD COLUMN accept_above REAL;
+        ALTER TABLE runs ADD COLUMN recommended_threshold REAL;
+        ALTER TABLE runs ADD COLUMN straight_through REAL;
+        ALTER TABLE scorings ADD COLUMN recommended_threshold REAL;
+        ALTER TABLE scorings ADD COLUMN straight_through REAL
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     _m001_core,
     _m002_parse_cache,
@@ -199,6 +252,8 @@ MIGRATIONS: list[Migration] = [
     _m004_batches,
     _m005_batch_answers,
     _m006_value_sets,
+    _m007_providers,
+    _m008_thresholds,
 ]
 
 
@@ -269,12 +324,21 @@ class Store:
 
     # runs -----------------------------------------------------------------------------
 
-    def start_run(self, run_id: str, backend: str, model: str, schema: str, folder: str) -> None:
+    def start_run(
+        self,
+        run_id: str,
+        backend: str,
+        model: str,
+        schema: str,
+        folder: str,
+        accept_above: float | None = None,
+    ) -> None:
+        """``accept_above``: the review threshold this run's final accepts values at."""
         with self.transaction() as db:
             db.execute(
-                "INSERT INTO runs (run_id, started, backend, model, schema, folder)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (run_id, now(), backend, model, schema, folder),
+                "INSERT INTO runs (run_id, started, backend, model, schema, folder, accept_above)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (run_id, now(), backend, model, schema, folder, accept_above),
             )
 
     def finish_run(self, run_id: str) -> None:
@@ -300,14 +364,21 @@ class Store:
                 """,
                 (now(), run_id),
             )
+            self._keep_shares(db, run_id)
 
     def set_run_scores(
-        self, run_id: str, accuracy: float | None, hallucination: float | None
+        self,
+        run_id: str,
+        accuracy: float | None,
+        hallucination: float | None,
+        recommended_threshold: float | None = None,
+        straight_through: float | None = None,
     ) -> None:
         with self.transaction() as db:
             db.execute(
-                "UPDATE runs SET accuracy = ?, hallucination_rate = ? WHERE run_id = ?",
-                (accuracy, hallucination, run_id),
+                "UPDATE runs SET accuracy = ?, hallucination_rate = ?,"
+                " recommended_threshold = ?, straight_through = ? WHERE run_id = ?",
+                (accuracy, hallucination, recommended_threshold, straight_through, run_id),
             )
 
     def runs(self) -> list[dict[str, Any]]:
@@ -330,26 +401,114 @@ class Store:
         accuracy: float | None,
         hallucination: float | None,
         omission: float | None,
+        recommended_threshold: float | None = None,
+        straight_through: float | None = None,
     ) -> int:
-        """Log one scoring; returns how many times this run's ``split`` has now been scored."""
+        """Log one scoring; returns how many times this run's ``split`` has now been scored.
+        ``straight_through`` None: the scoring measured no confidence (see review_threshold)."""
         with self.transaction() as db:
             db.execute(
                 "INSERT INTO scorings (run_id, split, against, labeled, accuracy,"
-                " hallucination_rate, omission_rate, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (run_id, split, against, labeled, accuracy, hallucination, omission, now()),
+                " hallucination_rate, omission_rate, created, recommended_threshold,"
+                " straight_through) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    run_id,
+                    split,
+                    against,
+                    labeled,
+                    accuracy,
+                    hallucination,
+                    omission,
+                    now(),
+                    recommended_threshold,
+                    straight_through,
+                ),
             )
             row = db.execute(
                 "SELECT COUNT(*) FROM scorings WHERE run_id = ? AND split = ?", (run_id, split)
             ).fetchone()
         return int(row[0])
 
+    def review_threshold(self, backend: str, model: str) -> tuple[float | None, str] | None:
+        """What the latest scoring of a run by this backend and model recommends, and that
+        run: (None, run) when no threshold met the bar; None when none was measured."""
+        row = self.db.execute(
+            "SELECT s.recommended_threshold, s.run_id FROM scorings s JOIN runs r"
+            " ON r.run_id = s.run_id WHERE r.backend = ? AND r.model = ?"
+            " AND s.straight_through IS NOT NULL ORDER BY s.id DESC LIMIT 1",
+            (backend, model),
+        ).fetchone()
+        if row is None:
+            return None
+        return (None if row[0] is None else float(row[0])), str(row[1])
+
     def scorings(self, run_id: str | None = None) -> list[dict[str, Any]]:
         query = "SELECT * FROM scorings" + (" WHERE run_id = ?" if run_id else "") + " ORDER BY id"
         return [dict(row) for row in self.db.execute(query, (run_id,) if run_id else ())]
 
+    def _keep_shares(self, db: sqlite3.Connection, run_id: str) -> None:
+        """What each (provider, model) of a run answered (documents, the cache's too) and the
+        tokens and cost of the requests it was sent, kept once the run is finished."""
+        shares: dict[tuple[str, str], dict[str, Any]] = {}
+        empty = ("docs", "ok", "cached", "input_tokens", "output_tokens", "cost_usd")
+        answered = db.execute(
+            "SELECT backend, COALESCE(model, ''), COUNT(*), SUM(status = 'ok'), SUM(cached)"
+            " FROM run_documents WHERE run_id = ? AND backend IS NOT NULL GROUP BY 1, 2",
+            (run_id,),
+        )
+        for backend, model, docs, ok, cached in answered:
+            shares.setdefault((backend, model), dict.fromkeys(empty, 0)).update(
+                docs=docs, ok=ok or 0, cached=cached or 0
+            )
+        sent = db.execute(
+            "SELECT COALESCE(r.provider, runs.backend), COALESCE(r.model, ''),"
+            " SUM(r.input_tokens), SUM(r.output_tokens), SUM(r.cost_usd) FROM requests r"
+            " JOIN runs ON runs.run_id = r.run_id WHERE r.run_id = ? GROUP BY 1, 2",
+            (run_id,),
+        )
+        for backend, model, tokens_in, tokens_out, cost in sent:
+            shares.setdefault((backend, model), dict.fromkeys(empty, 0)).update(
+                input_tokens=tokens_in or 0, output_tokens=tokens_out or 0, cost_usd=cost or 0.0
+            )
+        db.execute("DELETE FROM run_shares WHERE run_id = ?", (run_id,))
+        db.executemany(
+            "INSERT INTO run_shares VALUES (:run_id, :backend, :model, :docs, :ok, :cached,"
+            " :input_tokens, :output_tokens, :cost_usd)",
+            [
+                {"run_id": run_id, "backend": backend, "model": model, **figures}
+                for (backend, model), figures in shares.items()
+            ],
+        )
+
+    def run_shares(self, run_id: str) -> list[dict[str, Any]]:
+        """Per (provider, model) of a finished run: documents answered, tokens, cost."""
+        rows = self.db.execute(
+            "SELECT * FROM run_shares WHERE run_id = ? ORDER BY backend, model", (run_id,)
+        )
+        return [dict(row) for row in rows]
+
     def runs_and_scorings(self) -> list[dict[str, Any]]:
-        """The runs sheet: every run, then one row per scoring that looked at the holdout."""
-        rows = self.runs()
+        """The runs sheet: every run, under it one row per provider and model when more than
+        one answered it (a fallback), then one row per scoring that looked at the holdout."""
+        shares: dict[str, list[dict[str, Any]]] = {}
+        for share in self.db.execute("SELECT * FROM run_shares ORDER BY backend, model"):
+            shares.setdefault(share["run_id"], []).append(dict(share))
+        rows = []
+        for run in self.runs():
+            rows.append(run)
+            parts = shares.get(run["run_id"], [])
+            if len(parts) > 1:
+                rows.extend(
+                    {
+                        **part,
+                        "run_id": f"{run['run_id']}:{part['backend']}:{part['model']}",
+                        "started": run["started"],
+                        "finished": run["finished"],
+                        "schema": run["schema"],
+                        "failed": part["docs"] - part["ok"],
+                    }
+                    for part in parts
+                )
         by_run = {row["run_id"]: row for row in rows}
         seen: dict[tuple[str, str], int] = {}
         for scoring in self.scorings():
@@ -369,6 +528,8 @@ class Store:
                     "schema": run.get("schema"),
                     "accuracy": scoring["accuracy"],
                     "hallucination_rate": scoring["hallucination_rate"],
+                    "recommended_threshold": scoring["recommended_threshold"],
+                    "straight_through": scoring["straight_through"],
                 }
             )
         return rows
@@ -391,10 +552,12 @@ class Store:
             db.execute(
                 "INSERT OR REPLACE INTO run_documents"
                 " (run_id, doc_id, file, sha256, pages, status, error, cached, source,"
-                " values_digest, made_by)"
+                " values_digest, made_by, backend, model)"
                 " VALUES (:run_id, :doc_id, :file, :sha256, :pages, :status, :error, :cached,"
-                " :source, :values_digest, :made_by)",
+                " :source, :values_digest, :made_by, :backend, :model)",
                 {
+                    "backend": None,
+                    "model": None,
                     **document,
                     "run_id": run_id,
                     "values_digest": digest,
@@ -422,6 +585,18 @@ class Store:
         with self.transaction() as db:
             return self._keep_values(db, values)
 
+    def value_set_rows(self, digest: str) -> list[dict[str, Any]] | None:
+        """One kept value set, by its digest (see keep_values); None when it is not kept."""
+        row = self.db.execute(
+            "SELECT rows_json FROM value_sets WHERE digest = ?", (digest,)
+        ).fetchone()
+        if row is None:
+            return None
+        return [
+            dict(zip(VALUE_COLUMNS, (*values, *_PADDING[len(values) :]), strict=True))
+            for values in json.loads(row[0])
+        ]
+
     def iter_run_values(self, run_id: str) -> Iterator[dict[str, Any]]:
         """The run's values, by file then document, one document's value set at a time.
         ``run_id`` in each is the run that extracted it (see record_document)."""
@@ -438,8 +613,11 @@ class Store:
 
     def run_content(self, run_id: str) -> str:
         """A digest of everything the run gives the workbook's value sheets: which documents,
-        under which names, with which values made by which run. Equal digests, equal sheets."""
+        under which names, with which values made by which run, and the review threshold
+        final accepts them at. Equal digests, equal sheets."""
         digest = hashlib.sha256()
+        row = self.db.execute("SELECT accept_above FROM runs WHERE run_id = ?", (run_id,))
+        digest.update(json.dumps(list(row.fetchone() or ())).encode())
         rows = self.db.execute(
             "SELECT doc_id, file, made_by, values_digest FROM run_documents"
             " WHERE run_id = ? ORDER BY file, doc_id",

@@ -24,16 +24,24 @@ KINDS: tuple[Kind, ...] = get_args(Kind)
 
 
 class Cited(BaseModel):
-    """A value with the page and verbatim quote it was read from."""
+    """A value with the page and verbatim quote it was read from.
+
+    Evidence first: ``page`` and ``quote`` come before ``value`` (subclasses that narrow
+    ``value`` keep its place), so a model writes down what is printed before it decides what
+    the value is, the order of schema-guided reasoning.
+    """
 
     model_config = ConfigDict(extra="forbid")
     kind: ClassVar[Kind] = "text"
 
-    value: Any = None
-    page: int | None = Field(default=None, ge=1, description="1-based page number of the quote.")
-    quote: str | None = Field(
-        default=None, description="Verbatim text copied from that page that shows the value."
+    page: int | None = Field(
+        default=None, ge=1, description="1-based page number the value is printed on."
     )
+    quote: str | None = Field(
+        default=None,
+        description="Verbatim text copied from that page that shows the value as printed.",
+    )
+    value: Any = None
 
 
 class CitedText(Cited):

@@ -1,5 +1,5 @@
-"""Shared fixtures: the sample corpus, a clean copy of it to run on, a fake Anthropic API,
-and the samples' scans OCR'd once a session."""
+"""Shared fixtures: the sample corpus, a clean copy of it to run on, fake Anthropic and OpenAI
+APIs, and the samples' scans OCR'd once a session."""
 
 from __future__ import annotations
 
@@ -10,10 +10,13 @@ from pathlib import Path
 
 import pytest
 from fake_anthropic import FakeAnthropic
+from fake_openai import FakeOpenAI
 
 from extract.documents import Document, file_sha256
 from extract.parse import ParseStage
 from extract.pdf import Page
+
+OPENAI_TEST_KEY = "sk-test-never-shown-0123456789"
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples" / "pdfs"
@@ -35,6 +38,16 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeAnthropic]:
     server = FakeAnthropic().start()
     monkeypatch.setenv("ANTHROPIC_BASE_URL", server.base_url)
     monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fake_openai(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeOpenAI]:
+    """A fake OpenAI-compatible server on 127.0.0.1 that the real openai SDK talks to."""
+    server = FakeOpenAI().start()
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    monkeypatch.setenv("OPENAI_API_KEY", OPENAI_TEST_KEY)
     yield server
     server.stop()
 

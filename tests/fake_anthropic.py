@@ -99,7 +99,8 @@ def pages_of(body: dict[str, Any]) -> dict[int, str]:
 
 
 def cited(value: Any, page: int | None, quote: str | None) -> dict[str, Any]:
-    return {"value": value, "page": page, "quote": quote}
+    """Evidence first, in the schema's order: page, quote, then the value."""
+    return {"page": page, "quote": quote, "value": value}
 
 
 def good_answer(pages: dict[int, str]) -> dict[str, Any]:
@@ -339,30 +340,39 @@ class QuietServer(ThreadingHTTPServer):
         pass  # a client that timed out and hung up is part of the script
 
 
+class JsonHandler(BaseHTTPRequestHandler):
+    """What both fakes' handlers share: JSON out, no logging, a reset on demand."""
+
+    protocol_version = "HTTP/1.1"
+    request_ids = itertools.count(1)
+
+    def setup(self) -> None:
+        super().setup()  # headers and body go out as two writes: no Nagle delay between
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def send_json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
+        data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(data)))
+        self.send_header("request-id", f"req_fake_{next(self.request_ids)}")
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def reset(self) -> None:
+        """Hang up with a TCP reset, as a dropped connection does."""
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.connection.close()
+        self.close_connection = True
+
+
 def handler_for(fake: FakeAnthropic) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def setup(self) -> None:
-            super().setup()  # headers and body go out as two writes: no Nagle delay between
-            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-        def send_json(
-            self, status: int, payload: Any, headers: dict[str, str] | None = None
-        ) -> None:
-            data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(data)))
-            self.send_header("request-id", f"req_fake_{next(fake._ids)}")
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(data)
-
+    class Handler(JsonHandler):
         def do_POST(self) -> None:
             length = int(self.headers.get("content-length", "0"))
             body = json.loads(self.rfile.read(length) or b"{}")
@@ -397,11 +407,7 @@ def handler_for(fake: FakeAnthropic) -> type[BaseHTTPRequestHandler]:
         def answer(self, body: dict[str, Any], reply: Reply) -> None:
             time.sleep(fake.latency + reply.delay)
             if reply.kind == "reset":
-                self.connection.setsockopt(
-                    socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
-                )
-                self.connection.close()
-                self.close_connection = True
+                self.reset()
                 return
             if reply.kind == "garbage":
                 self.send_json(200, b'{"id": "msg_broken", "content": [')
@@ -416,12 +422,13 @@ def handler_for(fake: FakeAnthropic) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+def serve(make: Any, description: str) -> None:
+    """Run a fake as a process of its own: ``--latency``, ``--port``; prints its base URL."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--latency", type=float, default=0.0)
     args = parser.parse_args()
-    fake = FakeAnthropic(latency=args.latency).start(args.port)
+    fake = make(latency=args.latency).start(args.port)
     print(fake.base_url, flush=True)
     try:
         while True:
@@ -431,4 +438,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    serve(FakeAnthropic, __doc__ or "")

@@ -15,12 +15,12 @@ import pandas as pd
 import pytest
 from fake_anthropic import FakeAnthropic, Reply, good_answer, invoice_lines, write_invoices
 
-from contract.sheets import Status
 from extract.backends import BackendOptions
 from extract.backends.anthropic import operator_id, operator_name
 from extract.prompt import MAX_TOKENS, MAX_TOKENS_CAP
 from extract.run import RunOptions, RunSummary, execute
 from extract.store import Store
+from schemas.vocabulary import Status
 
 DOCS = 4
 

@@ -19,12 +19,12 @@ import pytest
 from fake_anthropic import FakeAnthropic, Reply, write_invoices
 from reportlab.pdfgen import canvas
 
-from contract.sheets import Status
 from extract.backends import BackendOptions
 from extract.batch import BatchProgress, OnProgress, request_chunks
 from extract.prices import cost_usd
 from extract.run import DocumentOutcome, RunOptions, RunSummary, execute
 from extract.store import Store
+from schemas.vocabulary import Status
 
 DOCS = 5
 

@@ -17,10 +17,11 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from contract.merge import key_of
-from contract.sheets import Key, Source
+from contract.sheets import Key
 from contract.workbook import load_contract
 from extract.cli import cli
 from extract.documents import file_sha256
+from schemas.vocabulary import Source
 
 
 def run(folder: Path, workbook: Path) -> None:

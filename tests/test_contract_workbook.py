@@ -10,9 +10,10 @@ from openpyxl import load_workbook
 
 from contract.cells import Formula
 from contract.merge import key_of
-from contract.sheets import COLUMN_HELP, GROUND_TRUTH, SHEETS, Verdict
+from contract.sheets import COLUMN_HELP, GROUND_TRUTH, SHEETS
 from contract.workbook import Contract, load_contract, readme_rows, save_contract
 from contract.xlsx_read import XlsxReader
+from schemas.vocabulary import Verdict
 
 
 def test_readme_explains_every_sheet_and_column() -> None:

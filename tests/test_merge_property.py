@@ -18,9 +18,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from contract.merge import key_of
-from contract.sheets import Key, Verdict
+from contract.sheets import Key
 from contract.update import write_run
 from contract.workbook import load_contract, save_contract
+from schemas.vocabulary import Verdict
 
 DOCS = ("00000000000a", "00000000000b", "00000000000c")
 FIELDS: tuple[tuple[str, int | None], ...] = (

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 import extract.parse
-from contract.sheets import Status
 from extract.documents import Document, file_sha256
 from extract.parse import (
     PARSER,
@@ -24,6 +23,7 @@ from extract.parse import (
 from extract.pdf import ParsedDocument, parsed_document
 from extract.run import RunOptions, execute
 from extract.store import Store
+from schemas.vocabulary import Status
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "pdfs"
 INVOICE = SAMPLES / "invoice-10-two-pages.pdf"

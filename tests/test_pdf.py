@@ -13,11 +13,11 @@ import pytest
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen.canvas import Canvas
 
-from contract.sheets import Status
 from extract.documents import Document, file_sha256
 from extract.layout import SPACE_CODES, Chars, Word, plain_words, words_of
 from extract.parse import blob_pages, pages_blob
 from extract.pdf import page_chars, parsed_document
+from schemas.vocabulary import Status
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "pdfs"
 INVOICES = sorted(SAMPLES.glob("invoice-*.pdf"))

@@ -40,6 +40,8 @@ def values_of(rng: random.Random) -> list[Row]:
             "value": rng.choice([None, "a", 1.5, "2.50", "2026-01-02"]),
             "kind": "money" if name != "seller" else rng.choice(["text", None]),
             "source": rng.choice(["model", "embedded_xml"]),
+            "grounded": rng.choice([None, True, False]),
+            "confidence": rng.choice([None, 0.5, 0.9, 0.99]),
         }
         for doc, name, item in keys
     ]
@@ -72,12 +74,13 @@ def test_streamed_merge_is_the_in_memory_merge() -> None:
         extractions = list(extraction_rows(values))
         kinds = kinds_of(values)
         merged = merged_ground_truth([dict(row) for row in existing], extractions, offered)
-        final = final_rows(extractions, merged, corrections, kinds)
+        threshold = rng.choice([0.0, 0.9, 1.0])
+        final = final_rows(extractions, merged, corrections, kinds, threshold)
         with RunMerge() as merge:
             for row in existing:
                 merge.kept(row)
             merge.offer(offered)
-            merge.add_values(extraction_rows(values))
+            merge.add_values(extraction_rows(values), threshold)
             assert without_blanks(list(merge.ground_truth())) == without_blanks(merged), seed
             assert list(merge.final(corrections)) == final, seed
             keys = offered | {key_of(row) for row in extractions}

@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner, Result
 from openpyxl import load_workbook
 
-from contract.sheets import SHEETS, Status
+from contract.sheets import SHEETS
 from extract.cli import cli
 from extract.documents import Document, file_sha256
 from extract.grounding import quote_on_page
@@ -25,6 +25,7 @@ from extract.store import Store
 from schemas.base import field_specs
 from schemas.invoice import Invoice
 from schemas.values import same_value
+from schemas.vocabulary import Status
 
 TRUTH = Path(__file__).resolve().parent.parent / "samples" / "truth"
 KEY_FIELDS = {"invoice_number": "code", "issue_date": "date", "currency": "code", "total": "money"}

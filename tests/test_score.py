@@ -10,7 +10,6 @@ import pytest
 from click.testing import CliRunner
 
 from contract.labels import ALL_FIELDS
-from contract.sheets import Split
 from contract.workbook import load_contract, save_contract
 from extract.cli import cli
 from extract.documents import file_sha256, split_of
@@ -18,6 +17,7 @@ from extract.store import Store
 from schemas.base import field_specs
 from schemas.invoice import Invoice
 from schemas.values import same_value
+from schemas.vocabulary import Split
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"

@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-from extract.backends.base import Backend, BackendOptions, Extraction, SentRequest, Usage
+from extract.backends.base import Backend, BackendOptions, Extraction, Usage
+from extract.backends.chain import chained
+from extract.backends.providers import PROVIDER_BY_NAME
 from extract.errors import InputError, MissingApiKey
 
 Factory = Callable[[BackendOptions], Backend]
@@ -15,8 +17,8 @@ __all__ = [
     "Backend",
     "BackendOptions",
     "Extraction",
-    "SentRequest",
     "Usage",
+    "backend_chain",
     "backend_named",
     "register",
 ]
@@ -29,6 +31,7 @@ def register(name: str, factory: Factory) -> None:
 def _builtin() -> None:
     register("rules", _rules)
     register("anthropic", _anthropic)
+    register("openai", _openai)
 
 
 def _rules(options: BackendOptions) -> Backend:
@@ -45,6 +48,13 @@ def _anthropic(options: BackendOptions) -> Backend:
     from extract.backends.anthropic import AnthropicBackend
 
     return AnthropicBackend(options)
+
+
+def _openai(options: BackendOptions) -> Backend:
+    """Imported when asked for, like the Claude SDK."""
+    from extract.backends.openai import OpenAIBackend
+
+    return OpenAIBackend(options)
 
 
 def chosen_backend_name(requested: str) -> tuple[str, str]:
@@ -64,3 +74,15 @@ def backend_named(name: str, options: BackendOptions) -> Backend:
         known = ", ".join(sorted(_REGISTRY))
         raise InputError(f"unknown backend {name!r}: use auto, {known}")
     return factory(options)
+
+
+def backend_chain(
+    name: str, options: BackendOptions, fallbacks: tuple[tuple[str, str | None], ...] = ()
+) -> Backend:
+    """The backend ``name``, followed by each (provider, model) of ``--fallback`` for the
+    documents it could not get answered."""
+    return chained(backend_named(name, options), list(fallbacks), options, backend_named)
+
+
+def known_providers() -> set[str]:
+    return set(PROVIDER_BY_NAME)

@@ -12,65 +12,49 @@ that does not validate is sent back with the error, at most ``max_validation_ret
 from __future__ import annotations
 
 import functools
-import getpass
-import hashlib
 import os
 import threading
 import time
 from collections.abc import Iterator
-from concurrent.futures import Future
-from contextvars import ContextVar
-from dataclasses import dataclass
 from typing import Any
 
 import anthropic
 from anthropic import APIRequest, APIResponse, Middleware
 from anthropic.types import Message
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from extract.backends.anthropic_batch import batch_progress, batch_results, submit
-from extract.backends.base import BackendOptions, BatchResult, Extraction, SentRequest, Usage
+from extract.backends.base import BackendOptions, BatchResult, Extraction, Usage
+from extract.backends.llm import (
+    SENDING,
+    Attempts,
+    ChatBackend,
+    Reply,
+    Stop,
+    built_off_thread,
+    failure,
+    judged,
+    logged_usage,
+    operator_id,
+    operator_name,
+)
+from extract.backends.providers import ANTHROPIC_DEFAULT_MODEL
 from extract.errors import BackendError, MissingApiKey
 from extract.pdf import ParsedDocument
 from extract.prices import cost_usd
 from extract.prompt import (
     MAX_TOKENS,
-    MAX_TOKENS_CAP,
     PROMPT_VERSION,
     correction_turns,
     document_content,
     system_blocks,
 )
-from extract.store import now
+from extract.store import SentRequest, now
 
-DEFAULT_MODEL = "claude-sonnet-5-5"  # current, not in the SDK's DEPRECATED_MODELS
+DEFAULT_MODEL = ANTHROPIC_DEFAULT_MODEL
 MESSAGES_PATH = "/v1/messages"
-
-
-def operator_name() -> str:
-    """The OS user; a container without a passwd entry for its uid has no name, only the uid."""
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return f"uid-{os.getuid()}"
-
-
-def operator_id(user: str | None) -> str:
-    """An opaque id for metadata.user_id: a hash, never the operator's name itself."""
-    name = user or operator_name()
-    return hashlib.sha256(f"pdf-extract:{name}".encode()).hexdigest()[:32]
-
-
-@dataclass
-class _Attempts:
-    """The document a thread is sending for, so the middleware can log under its name."""
-
-    doc_id: str
-    model: str
-    count: int = 0
-
-
-_SENDING: ContextVar[_Attempts | None] = ContextVar("sending", default=None)
+__all__ = ["AnthropicBackend", "operator_id", "operator_name"]
+STOPS = {"max_tokens": Stop.CUT, "refusal": Stop.REFUSAL}
 
 
 def usage_of(message: Message, model: str, batch: bool = False) -> Usage:
@@ -87,30 +71,19 @@ def usage_of(message: Message, model: str, batch: bool = False) -> Usage:
     )
 
 
-def sent_request(
-    doc_id: str, model: str, attempt: int, started: str, latency_ms: float, **rest: Any
-) -> SentRequest:
-    return SentRequest(doc_id, model, attempt, started, round(latency_ms, 1), **rest)
-
-
-def logged_usage(usage: Usage) -> dict[str, Any]:
-    return {
-        "input_tokens": usage.input_tokens,
-        "output_tokens": usage.output_tokens,
-        "cache_read_tokens": usage.cache_read_tokens,
-        "cache_write_tokens": usage.cache_write_tokens,
-        "cost_usd": usage.cost_usd,
-    }
+def sent_request(doc_id: str, model: str, **rest: Any) -> SentRequest:
+    """A batch result, logged as one request of its own."""
+    return SentRequest(doc_id, model, 1, now(), 0.0, provider="anthropic", **rest)
 
 
 class AttemptLog(Middleware):
     """Runs once per HTTP attempt inside the SDK's retry loop: logs it, retries a bad body."""
 
     def __init__(self, options: BackendOptions) -> None:
-        self.log = options.request_log
+        self.options = options
 
     def handle(self, request: APIRequest, call_next: Any) -> APIResponse[Any]:
-        sending = _SENDING.get()
+        sending = SENDING.get()
         if sending is None or request.url != MESSAGES_PATH:
             return call_next(request)  # type: ignore[no-any-return]
         sending.count += 1
@@ -118,35 +91,28 @@ class AttemptLog(Middleware):
         try:
             response: APIResponse[Any] = call_next(request)
         except anthropic.APIError as error:
-            self._write(sending, started, clock, error=_described(error))
+            sending.log(self.options, started, clock, error=_described(error))
             raise
         if response.status_code >= 400:
-            self._write(sending, started, clock, error=f"HTTP {response.status_code}")
+            sending.log(self.options, started, clock, error=f"HTTP {response.status_code}")
             return response
         try:
             message = response.parse()
         except Exception as error:  # the body is not a Message: a proxy hiccup, try again
-            self._write(sending, started, clock, error=f"unreadable response body ({error})"[:200])
+            sending.log(
+                self.options, started, clock, error=f"unreadable response body ({error})"[:200]
+            )
             raise anthropic.RetryableError("the response body was not a valid message") from error
         if isinstance(message, Message):
             usage = usage_of(message, sending.model)
-            self._write(
-                sending,
+            sending.log(
+                self.options,
                 started,
                 clock,
                 stop_reason=message.stop_reason or "",
                 **logged_usage(usage),
             )
         return response
-
-    def _write(self, sending: _Attempts, started: str, clock: float, **fields: Any) -> None:
-        if self.log is not None:
-            latency = (time.perf_counter() - clock) * 1000
-            self.log(
-                sent_request(
-                    sending.doc_id, sending.model, sending.count, started, latency, **fields
-                )
-            )
 
 
 def _described(error: Exception) -> str:
@@ -161,35 +127,9 @@ def answer_text(message: Message) -> str:
     return "".join(block.text for block in message.content if block.type == "text")
 
 
-def validation_problem(error: ValidationError) -> str:
-    """The first errors, one a line, with the path that failed: what the model must fix."""
-    lines = []
-    for item in error.errors()[:12]:
-        where = ".".join(str(part) for part in item["loc"]) or "(the whole answer)"
-        lines.append(f"- {where}: {item['msg']}")
-    return "\n".join(lines)
-
-
-@dataclass
-class Answer:
-    """One reply, judged: a valid result, or the problem to show the model on the next try."""
-
-    result: BaseModel | None
-    problem: str
-    text: str
-    truncated: bool = False
-
-
-def judged(message: Message, schema: type[BaseModel]) -> Answer:
-    text = answer_text(message)
-    if message.stop_reason == "refusal":
-        raise BackendError("the model refused to answer this document")
-    if message.stop_reason == "max_tokens":
-        return Answer(None, "the answer was cut off at max_tokens", text, truncated=True)
-    try:
-        return Answer(schema.model_validate_json(text), "", text)
-    except ValidationError as error:
-        return Answer(None, validation_problem(error), text)
+def reply_of(message: Message, model: str, batch: bool = False) -> Reply:
+    stop = STOPS.get(message.stop_reason or "", Stop.END)
+    return Reply(answer_text(message), stop, usage_of(message, model, batch))
 
 
 _SCHEMA_PARTS_LOCK = threading.Lock()
@@ -208,7 +148,7 @@ def schema_parts(schema: type[BaseModel]) -> tuple[list[dict[str, Any]], dict[st
         return _schema_parts(schema)
 
 
-class AnthropicBackend:
+class AnthropicBackend(ChatBackend):
     """Claude through the official SDK; ``ANTHROPIC_BASE_URL`` points it at a gateway or fake."""
 
     name = "anthropic"
@@ -223,20 +163,14 @@ class AnthropicBackend:
         self.user_id = operator_id(self.options.user)
         # building the client (HTTP transport, TLS certificates) takes ~0.1 s: done on a thread
         # of its own while the run hashes and parses its first documents
-        self._client: Future[anthropic.Anthropic] = Future()
-        threading.Thread(target=self._build_client, name="anthropic-client", daemon=True).start()
+        self._client = built_off_thread(self._built_client, "anthropic-client")
 
-    def _build_client(self) -> None:
-        try:
-            self._client.set_result(
-                anthropic.Anthropic(
-                    max_retries=self.options.max_retries,
-                    timeout=self.options.timeout_s,
-                    middleware=[AttemptLog(self.options)],
-                )
-            )
-        except BaseException as error:  # raised again where the client is first used
-            self._client.set_exception(error)
+    def _built_client(self) -> anthropic.Anthropic:
+        return anthropic.Anthropic(
+            max_retries=self.options.max_retries,
+            timeout=self.options.timeout_s,
+            middleware=[AttemptLog(self.options)],
+        )
 
     @property
     def client(self) -> anthropic.Anthropic:
@@ -244,21 +178,7 @@ class AnthropicBackend:
 
     # one document, synchronously ------------------------------------------------------
 
-    def extract(self, document: ParsedDocument, schema: type[BaseModel]) -> Extraction:
-        """The primary model, then once more on ``fallback_model`` if that failed."""
-        usage = Usage()
-        try:
-            return self._extraction(self.model, document, schema, usage)
-        except BackendError as error:
-            fallback = self.options.fallback_model
-            if not fallback or fallback == self.model:
-                raise
-            try:
-                return self._extraction(fallback, document, schema, usage)
-            except BackendError as second:
-                raise BackendError(f"{error}; fallback {fallback}: {second}") from second
-
-    def request_params(
+    def request(
         self, model: str, document: ParsedDocument, schema: type[BaseModel]
     ) -> dict[str, Any]:
         """The Messages API request for one document: also what a batch line carries."""
@@ -272,56 +192,36 @@ class AnthropicBackend:
             "metadata": {"user_id": self.user_id},
         }
 
-    def _extraction(
-        self, model: str, document: ParsedDocument, schema: type[BaseModel], usage: Usage
-    ) -> Extraction:
-        params = self.request_params(model, document, schema)
-        tries = 1 + max(0, self.options.max_validation_retries)
-        attempts = _Attempts(document.doc_id, model)
-        answer = Answer(None, "", "")
-        for _ in range(tries):
-            message = self._sent(attempts, params)
-            usage.add(usage_of(message, model))
-            answer = judged(message, schema)
-            if answer.result is not None:
-                return Extraction(answer.result, self.name, model, "model", usage)
-            if answer.truncated:  # the same budget would cut it off again
-                if int(params["max_tokens"]) >= MAX_TOKENS_CAP:
-                    raise BackendError(
-                        f"{model}: the answer was cut off at max_tokens even with the largest"
-                        f" budget ({MAX_TOKENS_CAP} tokens); the document is too long to answer"
-                    )
-                params["max_tokens"] = min(2 * int(params["max_tokens"]), MAX_TOKENS_CAP)
-            else:
-                params["messages"] = params["messages"] + correction_turns(
-                    answer.text, answer.problem
-                )
-        problem = answer.problem.replace("\n", " ")
-        raise BackendError(f"{model}: no valid answer after {tries} tries ({problem})"[:500])
+    def corrected(self, params: dict[str, Any], text: str, problem: str) -> dict[str, Any]:
+        return {**params, "messages": params["messages"] + correction_turns(text, problem)}
 
-    def _sent(self, attempts: _Attempts, params: dict[str, Any]) -> Message:
-        token = _SENDING.set(attempts)
+    def reply(self, attempts: Attempts, params: dict[str, Any], schema: type[BaseModel]) -> Reply:
+        token = SENDING.set(attempts)
         try:
             message: Message = self.client.messages.create(**params)
-            return message
+            return reply_of(message, attempts.model)
         except anthropic.APITimeoutError as error:
-            raise BackendError(
-                f"{attempts.model}: timed out after {self.options.timeout_s:g} s"
-                f" ({attempts.count} tries)"
+            raise failure(
+                attempts.model,
+                attempts.count,
+                f"timed out after {self.options.timeout_s:g} s",
+                None,
             ) from error
-        except anthropic.APIError as error:
-            raise BackendError(
-                f"{attempts.model}: {_described(error)} ({attempts.count} tries)"
+        except anthropic.APIStatusError as error:
+            raise failure(
+                attempts.model, attempts.count, _described(error), error.status_code
             ) from error
+        except anthropic.APIError as error:  # no answer at all: a reset, a refused connection
+            raise failure(attempts.model, attempts.count, _described(error), None) from error
         except anthropic.AnthropicError as error:  # e.g. a body still unreadable after retries
-            raise BackendError(f"{attempts.model}: {error} ({attempts.count} tries)") from error
+            raise failure(attempts.model, attempts.count, str(error), None) from error
         finally:
-            _SENDING.reset(token)
+            SENDING.reset(token)
 
     # the Message Batches API ------------------------------------------------------------
 
     def batch_request(self, document: ParsedDocument, schema: type[BaseModel]) -> dict[str, Any]:
-        return self.request_params(self.model, document, schema)
+        return self.request(self.model, document, schema)
 
     def submit_batch(self, requests: list[tuple[str, dict[str, Any]]]) -> str:
         return submit(self.client, requests)
@@ -340,19 +240,21 @@ class AnthropicBackend:
                 self._log_batch(doc_id, error=error)
                 yield BatchResult(custom_id, None, error)
                 continue
-            usage = usage_of(message, self.model, batch=True)
-            self._log_batch(doc_id, stop_reason=message.stop_reason or "", **logged_usage(usage))
+            reply = reply_of(message, self.model, batch=True)
+            self._log_batch(
+                doc_id, stop_reason=message.stop_reason or "", **logged_usage(reply.usage)
+            )
             try:
-                answer = judged(message, schema)
+                answer = judged(reply, schema)
             except BackendError as refused:
                 yield BatchResult(custom_id, None, str(refused))
                 continue
             if answer.result is None:
                 yield BatchResult(custom_id, None, answer.problem)
             else:
-                extraction = Extraction(answer.result, self.name, self.model, "model", usage)
+                extraction = Extraction(answer.result, self.name, self.model, "model", reply.usage)
                 yield BatchResult(custom_id, extraction, "")
 
     def _log_batch(self, doc_id: str, **fields: Any) -> None:
         if self.options.request_log is not None:
-            self.options.request_log(sent_request(doc_id, self.model, 1, now(), 0.0, **fields))
+            self.options.request_log(sent_request(doc_id, self.model, **fields))

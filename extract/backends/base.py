@@ -9,6 +9,8 @@ from typing import Protocol
 from pydantic import BaseModel
 
 from extract.pdf import ParsedDocument
+from extract.store import SentRequest
+from schemas.vocabulary import Source
 
 
 @dataclass
@@ -38,7 +40,7 @@ class Extraction:
     result: BaseModel
     backend: str
     model: str
-    source: str = "model"  # contract.sheets.Source: model or embedded_xml
+    source: str = Source.MODEL  # or Source.EMBEDDED_XML
     usage: Usage = field(default_factory=Usage)
     # the backend's own evidence score in [0, 1] per value key (field, item); the rules
     # backend gives one, an LLM's self-assessment is never taken (see extract.confidence)
@@ -54,24 +56,6 @@ class BatchResult:
     custom_id: str
     extraction: Extraction | None
     error: str
-
-
-@dataclass(frozen=True)
-class SentRequest:
-    """One request a backend sent to a provider, as the run store logs it: never a key."""
-
-    doc_id: str
-    model: str
-    attempt: int
-    started: str
-    latency_ms: float
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cache_read_tokens: int = 0
-    cache_write_tokens: int = 0
-    cost_usd: float = 0.0
-    stop_reason: str = ""
-    error: str = ""
 
 
 RequestLog = Callable[[SentRequest], None]

@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from extract.backends.base import BackendOptions, Extraction
-from extract.embedded import embedded_extraction
+from extract.backends.embedded import embedded_extraction
 from extract.pdf import ParsedDocument
 from extract.rules.currency import document_currency
 from extract.rules.fields import Found, labelled_values

@@ -8,8 +8,9 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from extract.backends import BackendOptions
+from extract.backends import BackendOptions, known_providers
 from extract.backends import chosen_backend_name as backend_choice
+from extract.backends.chain import fallback_entries
 from extract.batch import BatchProgress
 from extract.cli import workbook_option
 from extract.documents import folder_documents
@@ -25,13 +26,25 @@ from schemas import schema_named
 @click.option("--schema", default="invoice", show_default=True, help="Name or FILE.py:Model.")
 @click.option(
     "--backend",
-    type=click.Choice(["auto", "anthropic", "rules"]),
+    type=click.Choice(["auto", "anthropic", "openai", "rules"]),
     default="auto",
     show_default=True,
-    help="auto: anthropic when ANTHROPIC_API_KEY is set, else rules.",
+    help="auto: anthropic when ANTHROPIC_API_KEY is set, else rules. `extract providers`"
+    " lists each backend and the environment variables it reads.",
 )
-@click.option("--model", default=None, help="Model name for the anthropic backend.")
-@click.option("--fallback-model", default=None, help="Retry a failed document once on this model.")
+@click.option("--model", default=None, help="Model name for the chosen backend.")
+@click.option(
+    "--fallback-model",
+    default=None,
+    help="Retry a failed document once on this model of the same provider.",
+)
+@click.option(
+    "--fallback",
+    default=None,
+    metavar="PROVIDER:MODEL[,...]",
+    help="When the provider cannot answer a document (overloaded, rate limited, server"
+    " errors, timeouts, after its retries), the next of these answers it.",
+)
 @click.option("--concurrency", default=8, show_default=True, type=click.IntRange(1, 256))
 @click.option("--force", is_flag=True, help="Ignore the cache: extract every document again.")
 @click.option("--limit", type=click.IntRange(1), default=None, help="Only the first N PDFs.")
@@ -62,6 +75,14 @@ from schemas import schema_named
     help="Which pages OCR reads: auto, those without a text layer (scans); force, every"
     " page (a garbage text layer); off, none (a scan stays no_text).",
 )
+@click.option(
+    "--accept-above",
+    type=click.FloatRange(0, 1),
+    default=None,
+    help="final takes a value nobody judged only when it is grounded and its confidence is at"
+    " or above X; the rest is marked 'needs review'. Default: the threshold `extract score`"
+    " last recommended for this backend and model, else 1 (nothing accepted unseen).",
+)
 def command(
     folder: Path,
     workbook: Path,
@@ -69,6 +90,7 @@ def command(
     backend: str,
     model: str | None,
     fallback_model: str | None,
+    fallback: str | None,
     concurrency: int,
     force: bool,
     limit: int | None,
@@ -77,11 +99,15 @@ def command(
     timeout: float,
     parse_timeout: float,
     ocr: str,
+    accept_above: float | None,
 ) -> None:
     """Extract every PDF in FOLDER into the workbook; bad PDFs get a status, the run goes on."""
     console = Console(stderr=True, soft_wrap=True)
     total = len(folder_documents(folder, limit))  # bad folder or schema: fail before any output
     schema_named(schema)
+    fallbacks = tuple(fallback_entries(fallback, known_providers())) if fallback else ()
+    if fallbacks and batch:
+        raise click.UsageError("--batch sends one batch to one provider: drop --fallback")
     name, why = backend_choice(backend)
     if why:
         console.print(why)
@@ -96,12 +122,14 @@ def command(
             user=user,  # None: the backend hashes the OS user (or the uid without one)
             timeout_s=timeout,
         ),
+        fallback=fallbacks,
         concurrency=concurrency,
         force=force,
         limit=limit,
         batch=batch,
         parse_timeout=parse_timeout,
         ocr=ocr,
+        accept_above=accept_above,
     )
     with Progress(
         TextColumn("[progress.description]{task.description}"),
@@ -132,6 +160,15 @@ def print_summary(console: Console, summary: RunSummary) -> None:
         f" {summary.ok} ok, {len(failed)} failed, {summary.cached} from cache;"
         f" {summary.fields_found} fields found"
     )
+    for note in summary.notes:
+        console.print(f"  {note}", highlight=False)
+    if len(summary.shares) > 1:
+        for share in summary.shares:
+            console.print(
+                f"  {share['backend']} {share['model']}: {share['docs']} documents answered"
+                f" ({share['cached']} from cache), ${share['cost_usd']:.4f}",
+                highlight=False,
+            )
     for outcome in failed:
         console.print(
             f"  [red]{outcome.status}[/] {outcome.file}: {outcome.error}", highlight=False
@@ -141,4 +178,9 @@ def print_summary(console: Console, summary: RunSummary) -> None:
             f"  duplicate {copy.path}: same content as {original.path}, extracted once",
             highlight=False,
         )
+    console.print(
+        f"final accepts values at confidence >= {summary.accept_above:g}"
+        f" ({summary.accept_reason}); the rest is marked 'needs review'",
+        highlight=False,
+    )
     console.print(f"workbook: {summary.workbook.resolve()}")

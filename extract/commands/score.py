@@ -1,8 +1,9 @@
 """`extract score`: a run scored against people's labels, per field, per document, overall.
 
-The command only reads its options and hands over: extract.scoring gathers and scores,
-extract.score_output prints, evals.report writes the HTML. The holdout is scored only
-when asked for by name, and every such look is recorded.
+The command only reads its options and shows the result: evals.scoring gathers and scores,
+evals.scoring_json and evals.report give the JSON and the HTML, score_tables (beside this
+module) prints the tables. The holdout is scored only when asked for by name, and every
+such look is recorded.
 """
 
 from __future__ import annotations
@@ -12,15 +13,16 @@ from pathlib import Path
 
 import click
 
-from contract.sheets import Split
 from contract.update import write_scores
 from contract.workbook import refuse_if_open
 from evals.report import html_report
+from evals.scoring import scores_sheet, scoring
+from evals.scoring_json import scoring_json
 from extract.cli import workbook_option
+from extract.commands.score_tables import print_scores, wide_console
 from extract.errors import ExtractError, InputError
-from extract.score_output import print_scores, scoring_json, wide_console
-from extract.scoring import scores_sheet, scoring
 from extract.store import Store
+from schemas.vocabulary import Split
 
 
 class BelowThreshold(ExtractError):

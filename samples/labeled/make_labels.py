@@ -29,11 +29,12 @@ HERE = Path(__file__).resolve().parent
 SAMPLES = HERE.parent
 sys.path.insert(0, str(SAMPLES.parent))
 
-from contract.sheets import CORRECTIONS, GROUND_TRUTH, Verdict  # noqa: E402
+from contract.sheets import CORRECTIONS, GROUND_TRUTH  # noqa: E402
 from contract.workbook import Contract, save_contract  # noqa: E402
 from extract.documents import file_sha256  # noqa: E402
 from schemas.base import field_specs  # noqa: E402
 from schemas.invoice import Invoice  # noqa: E402
+from schemas.vocabulary import Verdict  # noqa: E402
 
 LABELS = HERE / "labels.xlsx"
 SECOND_TESTER = {"invoice-01-left-labels", "invoice-02-left-labels-usd", "invoice-07-de-rechnung"}

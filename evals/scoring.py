@@ -1,8 +1,9 @@
 """One scoring gathered: a run's values and people's labels for a split, scored.
 
-This bridges the run store, the workbook and the evals; the evals themselves know nothing of
-backends. A document's split is always split_of(doc_id), never a cell somebody can edit, so
-no holdout document leaks into a dev scoring. Every look at the holdout is recorded.
+It reads the run store and the workbook and hands them to the metrics; like all of evals/ it
+knows nothing of backends. A document's split is always split_of(doc_id), never a cell
+somebody can edit, so no holdout document leaks into a dev scoring. Every look at the holdout
+is recorded.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from contract.labels import ALL_FIELDS
-from contract.sheets import CORRECTIONS, GROUND_TRUTH, SCORES, Split
+from contract.sheets import CORRECTIONS, GROUND_TRUTH, SCORES
 from contract.workbook import load_contract
+from evals.calibration import Calibration, calibration
 from evals.labels import WorkbookLabels, field_kinds, workbook_labels
 from evals.metrics import Scores, scored
 from evals.regression import Comparison, compared
@@ -25,6 +27,7 @@ from extract.errors import InputError
 from extract.store import Store
 from schemas import schema_named
 from schemas.base import field_specs
+from schemas.vocabulary import Split
 
 
 @dataclass
@@ -42,6 +45,7 @@ class Scoring:
     comparison: Comparison | None
     looks: int  # how often this run's split has been scored, this time included
     previous_scores: list[dict[str, Any]]  # the workbook's scores sheet before this scoring
+    calibration: Calibration  # the confidence measured: reliability, threshold, straight-through
 
     @property
     def files(self) -> dict[str, str]:
@@ -80,6 +84,7 @@ class Scoring:
             comparison=self.comparison,
             disagreements=people.disagreements if people else [],
             notes=self.notes(),
+            calibration=self.calibration,
         )
 
 
@@ -151,6 +156,8 @@ def scoring(
         before = [v for v in store.run_values(baseline["run_id"]) if v["doc_id"] in chosen]
         comparison = compared(scores, scored(before, labels, specs))
         comparison.baseline_run = baseline["run_id"]
+    applied = run.get("accept_above")
+    measured = calibration(scores, values, applied=None if applied is None else float(applied))
     overall = scores.overall
     looks = store.record_scoring(
         run["run_id"],
@@ -160,9 +167,17 @@ def scoring(
         overall.accuracy.value,
         overall.hallucination.value,
         overall.omission.value,
+        measured.threshold,
+        measured.straight_through(),
     )
     if split == Split.DEV:
-        store.set_run_scores(run["run_id"], overall.accuracy.value, overall.hallucination.value)
+        store.set_run_scores(
+            run["run_id"],
+            overall.accuracy.value,
+            overall.hallucination.value,
+            measured.threshold,
+            measured.straight_through(),
+        )
     return Scoring(
         run=run,
         split=split,
@@ -175,6 +190,7 @@ def scoring(
         comparison=comparison,
         looks=looks,
         previous_scores=contract.sheet(SCORES.name),
+        calibration=measured,
     )
 
 

@@ -1,106 +1,21 @@
-"""What `extract score` shows: the tables in the terminal and the JSON for machines.
+"""What `extract score` shows in the terminal: the tables of a scoring.
 
 Rates are shown as evals.report.rate_text writes them, the same in the terminal and the HTML.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.console import Console
 from rich.table import Table
 
 from contract.labels import ALL_FIELDS
+from evals.calibration import Calibration
 from evals.labels import WorkbookLabels
 from evals.metrics import Rate, Tally
 from evals.regression import Comparison
+from evals.reliability import reliability_rows, threshold_lines
 from evals.report import rate_text
-from extract.scoring import Scoring
-
-
-def scoring_json(result: Scoring) -> dict[str, Any]:
-    """The scoring as JSON-ready data, for machines (--json)."""
-    files = result.files
-    splits = {d["doc_id"]: d["split"] for d in result.documents}
-    data: dict[str, Any] = {
-        "run": {k: result.run.get(k) for k in ("run_id", "backend", "model", "schema")},
-        "split": result.split,
-        "split_looks": result.looks,
-        "documents_scored": len(result.documents),
-        "labels": {"source": result.label_source, "undecided": result.scores.undecided},
-        "overall": result.scores.overall.as_dict(),
-        "fields": {
-            name: result.scores.by_field[name].as_dict()
-            for name in result.fields
-            if name in result.scores.by_field
-        },
-        "documents": {
-            doc_id: {"file": files.get(doc_id), "split": splits.get(doc_id), **t.as_dict()}
-            for doc_id, t in result.scores.by_document.items()
-        },
-    }
-    if result.people is not None:
-        data["labels"].update(
-            {
-                "corrections": result.people.corrections,
-                "alpha": result.people.alpha,
-                "pairs": [
-                    {
-                        "testers": [p.first, p.second],
-                        "shared": p.shared,
-                        "agreed": p.agreed,
-                        "percent": p.percent,
-                        "kappa": p.kappa,
-                    }
-                    for p in result.people.pairs
-                ],
-                "disagreements": [
-                    {
-                        "key": list(d.key),
-                        "opinions": {o.tester: o.label.describe() for o in d.opinions},
-                    }
-                    for d in result.people.disagreements
-                ],
-                "unreadable_verdicts": [
-                    {"key": list(key), "verdict": v} for key, v in result.people.unreadable
-                ],
-            }
-        )
-    if result.comparison is not None:
-        data["against"] = comparison_dict(result.comparison, result.fields)
-    return data
-
-
-def comparison_dict(comparison: Comparison, fields: list[str]) -> dict[str, Any]:
-    def moved(pairs: list[Any]) -> list[dict[str, Any]]:
-        return [
-            {
-                "key": list(now.key),
-                "before": before.predicted,
-                "now": now.predicted,
-                "label": now.label.describe(),
-            }
-            for now, before in pairs
-        ]
-
-    return {
-        "run_id": comparison.baseline_run,
-        "keys": comparison.current.overall.labeled,
-        "overall": {
-            "before": comparison.baseline.overall.as_dict(),
-            "now": comparison.current.overall.as_dict(),
-        },
-        "fields": {
-            name: {
-                "before": comparison.baseline.by_field[name].as_dict(),
-                "now": comparison.current.by_field[name].as_dict(),
-            }
-            for name in fields
-            if name in comparison.current.by_field and name in comparison.baseline.by_field
-        },
-        "worse": moved(comparison.worse),
-        "better": moved(comparison.better),
-    }
+from evals.scoring import Scoring
 
 
 def wide_console() -> Console:
@@ -137,10 +52,23 @@ def print_scores(console: Console, result: Scoring) -> None:
         ((files.get(d, d), t) for d, t in scores.by_document.items()), key=lambda r: r[0]
     )
     console.print(tally_table("document", document_rows))
+    print_calibration(console, result.calibration)
     if result.people is not None:
         print_agreement(console, result.people)
     if result.comparison is not None:
         print_comparison(console, result.comparison, result.fields)
+
+
+def print_calibration(console: Console, calibration: Calibration) -> None:
+    """The reliability table, then the calibration error and the review threshold."""
+    table = Table(title="confidence (reliability)", title_justify="left")
+    for column in ("confidence", "values", "mean confidence", "accuracy", "hallucination"):
+        table.add_column(column, justify="left" if column == "confidence" else "right")
+    for band, count, mean, accuracy, hallucination in reliability_rows(calibration):
+        table.add_row(band, str(count), mean, rate_text(accuracy), rate_text(hallucination))
+    console.print(table)
+    for line in threshold_lines(calibration):
+        console.print(line, highlight=False, markup=False)
 
 
 def print_agreement(console: Console, people: WorkbookLabels) -> None:
