@@ -332,11 +332,8 @@ class WorkerPool(Generic[T, R]):
 
     def _assign(self) -> None:
         for index, worker in enumerate(self._workers):
-            with self._lock:
-                if worker.job is not None or not self._queue:
-                    continue
-                job = self._queue.popleft()
-            if not job.future.set_running_or_notify_cancel():
+            job = self._next_job(worker)
+            if job is None:
                 continue
             if worker.done >= TASKS_PER_WORKER:
                 worker.stop(kill=False)
@@ -348,6 +345,17 @@ class WorkerPool(Generic[T, R]):
                 job.future.set_exception(error)
                 continue
             worker.job = job
+
+    def _next_job(self, worker: _Worker) -> _Job | None:
+        """The next queued job nobody cancelled, for an idle worker: cancelled ones are
+        dropped here, else a queue of them would keep the pool from ever closing."""
+        while True:
+            with self._lock:
+                if worker.job is not None or not self._queue:
+                    return None
+                job = self._queue.popleft()
+            if job.future.set_running_or_notify_cancel():
+                return job
 
     def _collect(self, worker: _Worker, ready: list[Any]) -> None:
         job = worker.job
