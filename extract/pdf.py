@@ -77,7 +77,9 @@ class Page:
     words: tuple[Word, ...] = ()
     tables: tuple[Table, ...] = ()
     source: str = Ocr.TEXT  # where the text came from: the text layer, or OCR (Ocr.READ)
-    turn: float = 0.0  # OCR: degrees the image was turned to read it (quarter turns + skew)
+    # OCR: degrees (counter-clockwise) the image was turned to read it upright and level;
+    # the words' boxes are on the page so turned (quarter turns, then the skew, about its centre)
+    turn: float = 0.0
 
     @property
     def has_text(self) -> bool:
