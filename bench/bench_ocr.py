@@ -236,11 +236,11 @@ def main() -> None:
         child(args)
         return
 
-    from extract.ocr import DPI, READER
+    from extract.ocr import DPI, reader_version
     from extract.parse import cpu_count
 
     args.cache.mkdir(parents=True, exist_ok=True)
-    print(f"reader {READER}; {cpu_count()} cores; scans made in {args.cache}")
+    print(f"reader {reader_version()}; {cpu_count()} cores; scans made in {args.cache}")
     scan_folder, long_scan = scans(args.cache, args.scans, args.pages)
 
     print(f"seconds a page at {DPI} dpi (A4 and Letter invoice pages, scanned at 150-200 dpi):")

@@ -10,9 +10,13 @@ never imports them.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final, Literal
+from functools import cache
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
 
 from extract.layout import Word
 
@@ -23,8 +27,6 @@ if TYPE_CHECKING:
 
     from extract.ocr_engine import Engine, ReadLine
     from extract.pdf import Page
-
-OcrMode = Literal["auto", "off", "force"]
 
 
 class Ocr:
@@ -40,11 +42,24 @@ class Ocr:
 
 DPI = 200  # scans are rendered at this resolution to be read
 MAX_PIXELS = 5000  # ... but no side longer than this (a poster-sized page)
-# the reader's version: part of the parse cache key, so changing how pages are read re-reads
-READER = f"rapidocr-ppocrv6s-{DPI}dpi-1"
 FLIP_SAMPLE = 8  # the widest runs of a page, read both ways up to tell if it is upside down
 FLIP_MARGIN = 1.1  # read upside down this much better: the page is turned over
 UPRIGHT = 0.9  # the widest runs read with letters this sure on average: the page is upright
+
+
+@cache
+def reader_version() -> str:
+    """What reads the pages: the models' package versions and a hash of this code, part of
+    the parse cache's key, so pages read another way are read again, not taken from it."""
+    digest = hashlib.sha256(str(DPI).encode())
+    for package in ("rapidocr", "onnxruntime"):
+        try:
+            digest.update(f"{package} {version(package)}".encode())
+        except PackageNotFoundError:  # not installed: no page can be read anyway
+            digest.update(package.encode())
+    for module in ("ocr.py", "ocr_layout.py", "ocr_engine.py"):
+        digest.update((Path(__file__).resolve().parent / module).read_bytes())
+    return f"rapidocr-{digest.hexdigest()[:12]}"
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ from typing import Any, Generic, TypeVar
 from extract.documents import Document
 from extract.errors import ExtractError
 from extract.layout import TEXT_SCORE, make_word
-from extract.ocr import READER, Ocr, pages_to_read, read_page
+from extract.ocr import Ocr, pages_to_read, read_page, reader_version
 from extract.pdf import (
     Page,
     ParsedDocument,
@@ -93,7 +93,7 @@ WORD_TEXT, WORD_BOX, WORD_SCORE = itemgetter(0), itemgetter(1, 2, 3, 4), itemget
 def read_key(ocr: str) -> str:
     """The parse cache's key, beside the sha256, of a document OCR has read under the mode
     ``ocr``; the text layer alone is cached under PARSER, whatever the mode."""
-    return f"{PARSER}+{READER}-{ocr}"
+    return f"{PARSER}+{reader_version()}-{ocr}"
 
 
 def pages_blob(pages: tuple[Page, ...]) -> bytes:
