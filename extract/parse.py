@@ -50,8 +50,12 @@ from extract.store import Store
 from schemas.vocabulary import Status
 
 PARSER = "pdfium-2"  # the parse cache key beside the sha256: bump it when pages come out different
-DEFAULT_TIMEOUT_S = 60.0  # per document, and per page OCR reads
-READER_NICE = 10  # OCR processes yield the CPU to the parsing of digital documents
+DEFAULT_TIMEOUT_S = 60.0  # per document (a page OCR reads gets READ_TIMEOUT_FACTOR times it)
+# OCR processes yield the CPU to the parsing of digital documents: at nice 10 these still
+# took twice as long beside the scans (bench_ocr), at 15 no longer; so starved on a busy
+# machine, a page gets several times the parse timeout
+READER_NICE = 15
+READ_TIMEOUT_FACTOR = 5
 MAX_READERS = 4  # OCR processes at most; on more cores each runs several threads
 FORKS = "fork" in multiprocessing.get_all_start_methods()  # else ``then`` must be picklable
 PARENT_CHECK_S = 1.0  # how often an idle worker checks that its run is still alive
@@ -492,8 +496,9 @@ class ParseStage(Generic[T]):
                 read[number] = future.result()
         except ParseTimeout as error:
             message = (
-                f"OCR of page {number} took longer than {self.timeout_s:g} s and was stopped"
-                " (--parse-timeout sets the limit)"
+                f"OCR of page {number} took longer than"
+                f" {self.timeout_s * READ_TIMEOUT_FACTOR:g} s and was stopped"
+                f" (--parse-timeout sets the limit, {READ_TIMEOUT_FACTOR} times it for a page)"
             )
             raise PageNotRead(Status.TIMEOUT, message) from error
         except ExtractError as error:  # the reader crashed, or raised
@@ -511,7 +516,8 @@ class ParseStage(Generic[T]):
             if self._readers is None:
                 readers = min(self._workers, MAX_READERS)
                 work = _ReadWork(threads=max(1, self._workers // readers))
-                self._readers = WorkerPool(work, readers, self.timeout_s, nice=READER_NICE)
+                timeout = self.timeout_s * READ_TIMEOUT_FACTOR
+                self._readers = WorkerPool(work, readers, timeout, nice=READER_NICE)
             return self._readers
 
     def _cached(self, document: Document) -> CachedParse | None:

@@ -64,8 +64,8 @@ from schemas import schema_named
     type=click.FloatRange(min=0.1),
     default=DEFAULT_TIMEOUT_S,
     show_default=True,
-    help="Seconds one PDF may take to parse, and one page to OCR; a slower one is stopped"
-    " and marked timeout.",
+    help="Seconds one PDF may take to parse (one page to OCR: 5 times as long); a slower"
+    " one is stopped and marked timeout.",
 )
 @click.option(
     "--ocr",
