@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     import numpy as np
     import pypdfium2 as pdfium
     from numpy.typing import NDArray
+    from PIL import Image
 
     from extract.ocr_engine import Engine, ReadLine
     from extract.pdf import Page
@@ -164,6 +165,24 @@ def _weight(line: ReadLine, sure: bool = True) -> float:
         for confidence, char in zip(line.confidences, line.text, strict=True)
         if char.isalnum()
     )
+
+
+QUARTER_TURNS = ("ROTATE_90", "ROTATE_180", "ROTATE_270")  # PIL's, counter-clockwise
+
+
+def turned_as_read(image: Image.Image, turn: float) -> Image.Image:
+    """A picture of an OCR'd page (rendered from the PDF, at any scale) turned the way OCR
+    read it (``Page.turn``), so the boxes of its words fall on them: the quarter turns,
+    then the skew about its centre."""
+    from PIL import Image
+
+    quarters = round(turn / 90)
+    skew = turn - 90 * quarters
+    transpose = (None, *QUARTER_TURNS)[quarters % 4]
+    upright = image if transpose is None else image.transpose(Image.Transpose[transpose])
+    if abs(skew) < 0.01:
+        return upright
+    return upright.rotate(skew, resample=Image.Resampling.BICUBIC, fillcolor="white")
 
 
 def quote_ocr_score(page: Page | None, quote: str) -> float | None:

@@ -33,7 +33,7 @@ from extract.confidence import value_confidences
 from extract.documents import Document, file_sha256
 from extract.grounding import grounded_values, quote_on_page
 from extract.layout import Word
-from extract.ocr import Ocr, quote_ocr_score
+from extract.ocr import Ocr, quote_ocr_score, turned_as_read
 from extract.ocr_engine import Engine
 from extract.parse import PARSER, ParseStage, blob_pages, pages_blob, read_key
 from extract.pdf import Page, ParsedDocument, parsed_document
@@ -419,3 +419,24 @@ def test_claude_sees_a_scan_as_a_pdf_and_its_ocr_text_marked(scans: ParsedDocume
     assert text.count('scan="true" ocr="true">') == len(READABLE)
     assert '<page number="6" scan="true"></page>' in text  # read, but nothing on it
     assert "Invoice No: INV-4711" in text
+
+
+@pytest.mark.parametrize("number", [2, 4, 5], ids=["turned 90", "turned 270", "skewed"])
+def test_a_picture_turned_as_read_shows_each_word_in_its_box(
+    scans: ParsedDocument, number: int
+) -> None:
+    """For the review pictures: the PDF page rendered, turned by the page's ``turn``."""
+    page = scans.pages[number - 1]
+    scale = 2.0
+    rendered = pdfium.PdfDocument(scans.path)[number - 1].render(scale=scale, grayscale=True)
+    picture = np.asarray(turned_as_read(rendered.to_pil(), page.turn).convert("L"))
+    assert abs(picture.shape[1] / scale - page.width) < 2
+    for word in page.words:
+        if len(word.text) < 6:
+            continue
+        inside = picture[
+            int(word.top * scale) : int(word.bottom * scale),
+            int(word.x0 * scale) : int(word.x1 * scale),
+        ]
+        assert inside.min() < 100, word  # ink
+        assert inside.mean() < picture.mean() - 15, word
