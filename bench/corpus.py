@@ -51,8 +51,9 @@ class Corpus:
     pages: int
 
 
-def invoice(number: int, seed: int) -> Any:
-    """The n-th invoice of a corpus: layout, language, parties and length drawn at random."""
+def invoice(number: int, seed: int, max_items: int | None = None) -> Any:
+    """The n-th invoice of a corpus: layout, language, parties and length drawn at random;
+    ``max_items`` caps its line items (a corpus of the usual one-page invoices)."""
     samples = _samples()
     rng = random.Random(f"{seed}:{number}")
     base = rng.choice(samples.invoices())
@@ -60,6 +61,8 @@ def invoice(number: int, seed: int) -> Any:
     layout = rng.choice(ALL_LAYOUTS if pages == 1 else TABLE_LAYOUTS)
     low, high = ITEMS_FOR_PAGES[pages]
     count = rng.randint(low, high)
+    if max_items is not None:
+        count = min(count, max_items)
     if count <= 12:
         catalogue = samples.SERVICES_DE if base.lang == "de" else samples.SERVICES_EN
         items = samples.line_items(rng, catalogue, min(count, len(catalogue)))
@@ -78,10 +81,10 @@ def invoice(number: int, seed: int) -> Any:
     )
 
 
-def _write_one(job: tuple[int, int, str]) -> int:
-    number, seed, folder = job
+def _write_one(job: tuple[int, int, str, int | None]) -> int:
+    number, seed, folder, max_items = job
     samples = _samples()
-    inv = invoice(number, seed)
+    inv = invoice(number, seed, max_items)
     data = samples.RENDERERS[inv.layout](inv)
     root = Path(folder)
     (root / "pdfs" / f"{inv.stem}.pdf").write_bytes(data)
@@ -91,12 +94,16 @@ def _write_one(job: tuple[int, int, str]) -> int:
 
 
 def write_corpus(
-    folder: Path, documents: int, seed: int = 7, processes: int | None = None
+    folder: Path,
+    documents: int,
+    seed: int = 7,
+    processes: int | None = None,
+    max_items: int | None = None,
 ) -> Corpus:
     """Write ``folder``/pdfs and ``folder``/truth; returns how many documents and pages."""
     (folder / "pdfs").mkdir(parents=True, exist_ok=True)
     (folder / "truth").mkdir(parents=True, exist_ok=True)
-    jobs = [(number, seed, str(folder)) for number in range(1, documents + 1)]
+    jobs = [(number, seed, str(folder), max_items) for number in range(1, documents + 1)]
     with Pool(processes) as pool:
         pages = sum(pool.map(_write_one, jobs, chunksize=16))
     return Corpus(folder / "pdfs", documents, pages)

@@ -1,9 +1,10 @@
 """Merging a run into people's sheets by key (doc_id, field, item), never by row position.
 
-The only cells a run may change in ground_truth are the pipeline's own (file, and
-suggested while nobody has judged it; latest once somebody has). Every other cell,
-every row a person added or sorted, and every extra column stays as typed; a row a
-person deleted stays deleted, because the keys once offered are remembered.
+The only cells a run may change in ground_truth are the pipeline's own (file, confidence,
+link, and suggested while nobody has judged it; latest once somebody has). Every other
+cell, every row a person added or sorted, and every extra column stays as typed; a row a
+person deleted stays deleted, because the keys once offered are remembered. New rows come
+per document, lowest confidence first: what most needs a look is judged first.
 """
 
 from __future__ import annotations
@@ -53,11 +54,17 @@ def testers_by_doc(rows: Iterable[Row]) -> dict[str, list[str]]:
     return testers
 
 
+def review_order(confidence: Any) -> tuple[bool, float]:
+    """Lowest confidence first; a key without a value (no confidence) after the others."""
+    return (confidence is None, 0.0 if confidence is None else float(confidence))
+
+
 def merged_ground_truth(
     existing: list[Row], extractions: Iterable[Row], offered: Collection[Key] = ()
 ) -> list[Row]:
     """People's rows kept as typed, in their order; new keys appended (one row per tester
-    the document is assigned to); keys once offered and since deleted are not re-added."""
+    the document is assigned to), per document in review order; keys once offered and
+    since deleted are not re-added."""
     latest: dict[Key, Row] = {}
     for row in extractions:
         latest.setdefault(key_of(row), row)
@@ -69,9 +76,20 @@ def merged_ground_truth(
         new = latest.get(key)
         merged.append(row if new is None else _refreshed(row, new))
     testers = testers_by_doc(existing)
-    for key, new in latest.items():
-        if key in present or key in offered:
-            continue
+    documents: dict[str, int] = {}
+    for key in latest:
+        documents.setdefault(key[0], len(documents))
+    skipped = present.union(offered)
+    fresh = [(seq, key) for seq, key in enumerate(latest) if key not in skipped]
+    fresh.sort(
+        key=lambda found: (
+            documents[found[1][0]],
+            review_order(latest[found[1]].get("confidence")),
+            found[0],
+        )
+    )
+    for _, key in fresh:
+        new = latest[key]
         assigned: list[str | None] = list(testers.get(key[0], [])) or [None]
         for tester in assigned:
             merged.append(
@@ -81,6 +99,8 @@ def merged_ground_truth(
                     "field": key[1],
                     "item": key[2],
                     "suggested": new.get("value"),
+                    "confidence": new.get("confidence"),
+                    "link": new.get("link"),
                     "tester": tester,
                 }
             )
@@ -88,9 +108,17 @@ def merged_ground_truth(
 
 
 def _refreshed(row: Row, new: Row) -> Row:
-    """An unjudged row follows the model; a judged one keeps its suggestion, shows latest."""
+    """An unjudged row follows the model; a judged one keeps its suggestion, shows latest.
+    Either way its confidence is the new value's, and its link the new value's page."""
     value = new.get("value")
     refreshed = {**row, "file": new.get("file") or row.get("file")}
+    refreshed["link"] = new.get("link") or row.get("link")
+    if new.get("confidence") is None:
+        refreshed.pop("confidence", None)
+    else:
+        refreshed["confidence"] = new["confidence"]
+    if refreshed["link"] is None:
+        del refreshed["link"]
     if not judged(row):
         refreshed["suggested"] = value
         refreshed.pop("latest", None)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -23,6 +24,7 @@ from contract.workbook import Row, sheet_out
 from contract.xlsx_write import SheetOut, write_xlsx
 
 REWRITTEN = (DOCUMENTS.name, RUNS.name)  # what a run changes even when its values do not
+STYLES_PART = "xl/styles.xml"
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,7 @@ class SavedSheet:
     name: str
     state: Literal["visible", "hidden", "veryHidden"]
     header: list[str] | None  # a table's columns as written; None for a plain sheet
+    notes: bool = False  # it has a comments part (copied with it)
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,7 @@ class SavedWorkbook:
     writer: str  # the code that wrote them (writer_version)
     sheets: tuple[SavedSheet, ...]
     reusable: bool  # False when a person added columns to a sheet a run rewrites
+    shown: str = ""  # what the sheets show besides the values: colours' threshold, links
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -76,7 +80,7 @@ def file_sha256(path: Path) -> str:
 
 
 def saved_workbook(
-    path: Path, sheets: Iterable[SheetOut], content: str, reusable: bool
+    path: Path, sheets: Iterable[SheetOut], content: str, reusable: bool, shown: str = ""
 ) -> SavedWorkbook:
     """The record of a save just made at ``path``."""
     return SavedWorkbook(
@@ -84,16 +88,22 @@ def saved_workbook(
         sha256=file_sha256(path),
         content=content,
         writer=writer_version(),
-        sheets=tuple(SavedSheet(s.name, s.state, s.header) for s in sheets),
+        sheets=tuple(SavedSheet(s.name, s.state, s.header, s.notes) for s in sheets),
         reusable=reusable,
+        shown=shown,
     )
 
 
-def unchanged_since(path: Path, saved: SavedWorkbook | None, content: str) -> bool:
-    """The file is the one ``saved`` describes, and the run's values are the ones it holds."""
+def unchanged_since(
+    path: Path, saved: SavedWorkbook | None, content: str, shown: str | None = None
+) -> bool:
+    """The file is the one ``saved`` describes, and the run's values are the ones it holds
+    (shown as it shows them, unless ``shown`` is None)."""
     if saved is None or not (saved.reusable and content):
         return False
     if (saved.content, saved.writer) != (content, writer_version()):
+        return False
+    if shown is not None and shown != saved.shown:
         return False
     exists, _, size = file_stamp(path)
     return exists and size == saved.size and file_sha256(path) == saved.sha256
@@ -102,14 +112,19 @@ def unchanged_since(path: Path, saved: SavedWorkbook | None, content: str) -> bo
 def save_reusing(
     path: Path, saved: SavedWorkbook, documents: list[Row], runs: list[Row]
 ) -> SavedWorkbook:
-    """Rewrite documents and runs; copy every other sheet from the file as it is."""
+    """Rewrite documents and runs; copy every other sheet (and the stylesheet its cells
+    point into) from the file as it is."""
     fresh = {DOCUMENTS.name: documents, RUNS.name: runs}
     sheets = [
-        SheetOut(name=s.name, rows=(), header=s.header, state=s.state, copied=True)
+        SheetOut(name=s.name, rows=(), header=s.header, state=s.state, copied=True, notes=s.notes)
         if s.name not in fresh or s.header is None
         else sheet_out(SHEET_BY_NAME[s.name], s.header, fresh[s.name])
         for s in saved.sheets
     ]
     loaded = file_stamp(path)
-    save_atomically(path, lambda temp: write_xlsx(temp, sheets, copy_from=path), loaded)
-    return saved_workbook(path, sheets, saved.content, reusable=True)
+    with zipfile.ZipFile(path) as book:
+        styles = book.read(STYLES_PART) if STYLES_PART in book.namelist() else None
+    save_atomically(
+        path, lambda temp: write_xlsx(temp, sheets, copy_from=path, styles=styles), loaded
+    )
+    return saved_workbook(path, sheets, saved.content, reusable=True, shown=saved.shown)

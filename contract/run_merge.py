@@ -21,6 +21,7 @@ from typing import Any
 from contract.acceptance import DEFAULT_REVIEW_THRESHOLD, model_source
 from contract.keys import key_of
 from contract.labels import agreed_values
+from contract.looks import LOOK
 from contract.merge import _final, _refreshed, testers_by_doc
 from contract.sheets import Key
 from schemas.base import KINDS, Kind
@@ -28,14 +29,15 @@ from schemas.vocabulary import Source
 
 Row = dict[str, Any]
 NO_ITEM = -(2**62)  # a key's item None, in SQLite (where NULL never equals NULL)
-UNTOUCHED = frozenset(("doc_id", "file", "field", "item", "suggested"))
+# what the pipeline writes in a ground_truth row, and a person's formatting of it
+UNTOUCHED = frozenset(("doc_id", "file", "field", "item", "suggested", "confidence", "link", LOOK))
 BATCH = 5000
 
 SCHEMA = """
 CREATE TABLE old (pos INTEGER PRIMARY KEY, doc_id TEXT, field TEXT, item INTEGER,
-                  suggested, file);
+                  suggested, file, confidence, link, look);
 CREATE TABLE new (doc_id TEXT, field TEXT, item INTEGER, seq INTEGER, value, file,
-                  last_value, last_file, last_source TEXT,
+                  confidence, link, last_value, last_file, last_source TEXT,
                   PRIMARY KEY (doc_id, field, item)) WITHOUT ROWID;
 CREATE TABLE offered (doc_id TEXT, field TEXT, item INTEGER,
                       PRIMARY KEY (doc_id, field, item)) WITHOUT ROWID;
@@ -70,8 +72,9 @@ def _item(key: Key) -> int:
 
 
 def untouched(row: Row) -> bool:
-    """A ground_truth row with nothing typed: only its key (as the pipeline writes it), file
-    and suggestion, so it can be written again from those alone."""
+    """A ground_truth row with nothing typed: only its key (as the pipeline writes it), the
+    pipeline's cells (file, suggestion, confidence, link) and a person's formatting, so it
+    can be written again from those alone."""
     if not UNTOUCHED.issuperset(row) or not (
         _plain(row.get("suggested")) and _plain(row.get("file"))
     ):
@@ -103,6 +106,17 @@ class RunMerge:
         self.files: dict[str, Any] = {}  # doc_id as the values give it -> its last file
         self._rows = 0
         self._spilled: list[tuple[Any, ...]] = []
+        # links kept by number: a document's rows share a few pages, so the distinct links
+        # are few (one per page of the run) and held here, not stored once a row
+        self._link_numbers: dict[Any, int] = {}
+        self._links: list[Any] = []
+
+    def _link_number(self, link: Any) -> int:
+        number = self._link_numbers.get(link)
+        if number is None:
+            number = self._link_numbers[link] = len(self._links)
+            self._links.append(link)
+        return number
 
     def __enter__(self) -> RunMerge:
         return self
@@ -122,10 +136,17 @@ class RunMerge:
         position, key = self._rows, key_of(row)
         self._rows += 1
         if untouched(row):
-            spilled = (row.get("suggested"), row.get("file"))
+            confidence, link, look = row.get("confidence"), row.get("link"), row.get(LOOK)
+            spilled = (
+                row.get("suggested"),
+                row.get("file"),
+                confidence if type(confidence) is float else _stored(confidence),
+                None if link is None else self._link_number(link),
+                None if look is None else _stored(look),
+            )
         else:
             self.touched[position] = row
-            spilled = (None, None)
+            spilled = (None, None, None, None, None)
         self._spilled.append((position, key[0], key[1], _item(key), *spilled))
         if len(self._spilled) >= BATCH:
             self._flush()
@@ -136,7 +157,7 @@ class RunMerge:
         self.db.executemany("INSERT OR IGNORE INTO offered VALUES (?, ?, ?)", rows)
 
     def _flush(self) -> None:
-        self.db.executemany("INSERT INTO old VALUES (?, ?, ?, ?, ?, ?)", self._spilled)
+        self.db.executemany("INSERT INTO old VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", self._spilled)
         self._spilled.clear()
 
     # the run ----------------------------------------------------------------------------
@@ -154,7 +175,7 @@ class RunMerge:
             self.db.execute("INSERT OR IGNORE INTO offered SELECT doc_id, field, item FROM old")
         self.db.execute("CREATE INDEX old_by_key ON old (doc_id, field, item)")
         self.db.executemany(
-            "INSERT INTO new VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET"
+            "INSERT INTO new VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET"
             " last_value = excluded.last_value, last_file = excluded.last_file,"
             " last_source = excluded.last_source",
             self._value_rows(extractions, review_threshold),
@@ -172,33 +193,77 @@ class RunMerge:
             value, file = _stored(row.get("value")), _stored(row.get("file"))
             source = model_source(row, review_threshold)
             self.files[str(row["doc_id"])] = row.get("file")
-            yield key[0], key[1], _item(key), seq, value, file, value, file, source
+            confidence, link = row.get("confidence"), row.get("link")
+            if confidence is not None and type(confidence) is not float:
+                confidence = _stored(confidence)
+            link_number = None if link is None else self._link_number(link)
+            yield (
+                key[0],
+                key[1],
+                _item(key),
+                seq,
+                value,
+                file,
+                confidence,
+                link_number,
+                value,
+                file,
+                source,
+            )
 
     def ground_truth(self) -> Iterator[Row]:
         """The merged sheet: people's rows in their order (untouched ones following the run),
-        then one row per new key and assigned tester; keys once offered are not re-added."""
+        then one row per new key and assigned tester, each document's lowest confidence
+        first; keys once offered are not re-added."""
+        links = self._links
         cursor = self.db.execute(
-            "SELECT o.pos, o.doc_id, o.field, o.item, o.suggested, o.file,"
-            " n.doc_id IS NOT NULL, n.value, n.file FROM old o LEFT JOIN new n"
+            "SELECT o.pos, o.doc_id, o.field, o.item, o.suggested, o.file, o.confidence,"
+            " o.link, o.look, n.doc_id IS NOT NULL, n.value, n.file, n.confidence, n.link"
+            " FROM old o LEFT JOIN new n"
             " ON n.doc_id = o.doc_id AND n.field = o.field AND n.item = o.item ORDER BY o.pos"
         )
-        for pos, doc_id, name, item, suggested, file, found, value, new_file in cursor:
-            new = {"value": _loaded(value), "file": _loaded(new_file)} if found else None
+        for (
+            pos, doc_id, name, item, suggested, file, confidence, link, look,
+            found, value, new_file, new_confidence, new_link,
+        ) in cursor:  # fmt: skip
+            new = (
+                {
+                    "value": _loaded(value),
+                    "file": _loaded(new_file),
+                    "confidence": new_confidence
+                    if type(new_confidence) is not bytes
+                    else _loaded(new_confidence),
+                    "link": None if new_link is None else links[new_link],
+                }
+                if found
+                else None
+            )
             row = self.touched.get(pos)
             if row is None:
-                row = {"doc_id": doc_id, "file": file, "field": name, "suggested": suggested}
+                row = {
+                    "doc_id": doc_id,
+                    "file": file,
+                    "field": name,
+                    "suggested": suggested,
+                    "confidence": _loaded(confidence),
+                    "link": None if link is None else links[link],
+                    LOOK: None if look is None else _loaded(look),
+                }
                 if item != NO_ITEM:
                     row["item"] = item
                 row = {k: v for k, v in row.items() if v is not None}
             yield row if new is None else _refreshed(row, new)
         testers = testers_by_doc(self.touched.values())
         cursor = self.db.execute(
-            "SELECT doc_id, field, item, value, file FROM new n WHERE NOT EXISTS"
+            "SELECT doc_id, field, item, value, file, confidence, link FROM"
+            " (SELECT *, MIN(seq) OVER (PARTITION BY doc_id) AS doc_seq FROM new) n"
+            " WHERE NOT EXISTS"
             " (SELECT 1 FROM old o WHERE o.doc_id = n.doc_id AND o.field = n.field"
             " AND o.item = n.item) AND NOT EXISTS (SELECT 1 FROM offered f WHERE"
-            " f.doc_id = n.doc_id AND f.field = n.field AND f.item = n.item) ORDER BY seq"
+            " f.doc_id = n.doc_id AND f.field = n.field AND f.item = n.item)"
+            " ORDER BY doc_seq, confidence IS NULL, confidence, seq"
         )
-        for doc_id, name, item, value, file in cursor:
+        for doc_id, name, item, value, file, confidence, link in cursor:
             assigned: list[str | None] = list(testers.get(doc_id, [])) or [None]
             for tester in assigned:
                 yield {
@@ -207,6 +272,10 @@ class RunMerge:
                     "field": name,
                     "item": None if item == NO_ITEM else item,
                     "suggested": _loaded(value),
+                    "confidence": confidence
+                    if type(confidence) is not bytes
+                    else _loaded(confidence),
+                    "link": None if link is None else links[link],
                     "tester": tester,
                 }
 

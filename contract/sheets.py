@@ -36,16 +36,19 @@ DOCUMENTS = Sheet(
 EXTRACTIONS = Sheet(
     "extractions",
     "pipeline",
-    ("doc_id", "file", "field", "item", "value", "page", "quote", "grounded", "run_id"),
+    (
+        "doc_id", "file", "field", "item", "value", "page", "link", "quote", "grounded",
+        "confidence", "run_id",
+    ),
     "Every value the last run extracted, with the page and quote it cites.",
     key=("doc_id", "field", "item"),
-)
+)  # fmt: skip
 GROUND_TRUTH = Sheet(
     "ground_truth",
     "testers",
     (
-        "doc_id", "file", "field", "item", "suggested", "latest", "verdict", "expected",
-        "tester", "note",
+        "doc_id", "file", "field", "item", "suggested", "latest", "confidence", "link",
+        "verdict", "expected", "tester", "note",
     ),
     "Testers judge each suggested value: verdict, and the right value when it is wrong.",
 )  # fmt: skip
@@ -95,6 +98,17 @@ OFFERED = "_offered"
 """A very hidden sheet: per document, the keys ground_truth ever offered, so a row a tester
 deleted stays deleted on the next run. Excel's menus cannot unhide it."""
 
+LINK_HELP: Final = (
+    "p. 3 opens the PDF at the page the value was read from. The link is a path from this"
+    " workbook's folder to the PDF's, so keep the workbook and the PDFs' folder together"
+    " (moved or shared as one folder, the links keep working)."
+)
+CONFIDENCE_HELP: Final = (
+    "How sure the pipeline's checks are of the value, from 0 to 1 (blank when there is no"
+    " value). Green: at or above the review threshold; amber: a little below; red: look first"
+    " (see README, Colours)."
+)
+
 COLUMN_HELP: Final[dict[str, dict[str, str]]] = {
     DOCUMENTS.name: {
         "doc_id": "The document's name for the pipeline: the first 12 characters of its sha256."
@@ -113,9 +127,11 @@ COLUMN_HELP: Final[dict[str, dict[str, str]]] = {
         "field": "The value's name; a field of a list is dotted, e.g. line_items.amount.",
         "item": "Blank for a document-level field; 1, 2, ... for each row of a list.",
         "value": "What the model read: amounts as numbers, dates as ISO text (2026-03-05).",
-        "page": "The page the value was read from.",
+        "page": "The page the value was read from (a number, for Power BI).",
+        "link": LINK_HELP,
         "quote": "The text on that page that shows the value, copied verbatim.",
         "grounded": "TRUE when the quote is on the page and the value is in the quote.",
+        "confidence": CONFIDENCE_HELP,
         "run_id": (
             "The run that produced the value (for a value answered from the cache, the earlier"
             " run that extracted it)."
@@ -130,6 +146,9 @@ COLUMN_HELP: Final[dict[str, dict[str, str]]] = {
         " so your verdict always refers to the value you judged.",
         "latest": "Filled only when a newer run read a different value than the frozen"
         " suggestion: look again at this row.",
+        "confidence": CONFIDENCE_HELP + " It is the confidence of the last run's value (latest"
+        " when shown). A document's new rows come lowest confidence first.",
+        "link": LINK_HELP,
         "verdict": "Your judgement: correct (the suggestion is right), wrong (type the right"
         " value in expected), absent (the document has no such value).",
         "expected": "The right value when the suggestion is wrong: dates as dates or"

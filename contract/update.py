@@ -8,6 +8,7 @@ from typing import Any
 
 from contract.acceptance import DEFAULT_REVIEW_THRESHOLD
 from contract.kinds import typed_value
+from contract.links import NO_LINKS, PageLinks
 from contract.merge import doc_id_of, item_of
 from contract.reuse import REWRITTEN, SavedWorkbook, save_reusing, saved_workbook, unchanged_since
 from contract.run_merge import RunMerge
@@ -33,12 +34,14 @@ def typed_cell(kind: str | None, value: Any) -> Any:
 Values = Iterable[Row] | Callable[[], Iterable[Row]]  # a callable: a fresh pass per call
 
 
-def extraction_rows(values: Iterable[Row]) -> Iterator[Row]:
+def extraction_rows(values: Iterable[Row], links: PageLinks = NO_LINKS) -> Iterator[Row]:
+    linked = links.prefix is not None
     for value in values:
         yield {
             **value,
             "value": typed_cell(value.get("kind"), value.get("value")),
             "grounded": None if value.get("grounded") is None else bool(value["grounded"]),
+            "link": links(value.get("file"), value.get("page")) if linked else None,
         }
 
 
@@ -94,6 +97,7 @@ def write_run(
     content: str = "",
     previous: SavedWorkbook | None = None,
     review_threshold: float = DEFAULT_REVIEW_THRESHOLD,
+    pdf_folder: Path | None = None,
 ) -> SavedWorkbook:
     """Replace what the pipeline owns, keep and merge what people typed, save atomically;
     returns the record of the save.
@@ -105,20 +109,24 @@ def write_run(
     ``content`` is a digest of ``values``: with the ``previous`` save's record, it lets a
     run that changed nothing copy the unchanged sheets instead (see contract.reuse).
     ``review_threshold``: final accepts a value nobody judged at or above this confidence
-    (contract.acceptance); ``content`` must cover it (the run store's run_content does)."""
-    if previous is not None and unchanged_since(path, previous, content):
+    (contract.acceptance), and the confidence colours show it; with ``pdf_folder`` (where
+    the run's PDFs are) each value links to its page."""
+    links = NO_LINKS if pdf_folder is None else PageLinks.between(path, pdf_folder)
+    shown = f"{review_threshold!r}|{links.prefix}"  # the colours and links are in the sheets
+    if previous is not None and unchanged_since(path, previous, content, shown):
         return save_reusing(path, previous, documents, runs)
     passes = _passes(values)
     replaced = (DOCUMENTS.name, EXTRACTIONS.name, FINAL.name, RUNS.name)
     with RunMerge() as merge:
         contract = load_contract(path, replaced, spill=merge)
-        merge.add_values(extraction_rows(passes()), review_threshold)
+        contract.review_threshold = review_threshold
+        merge.add_values(extraction_rows(passes(), links), review_threshold)
         corrections = contract.sheet(CORRECTIONS.name)
         contract.streamed[GROUND_TRUTH.name] = merge.ground_truth()
         contract.streamed_offered = merge.offered()
         contract.streamed[DOCUMENTS.name] = replaced_rows(contract, DOCUMENTS, documents)
         contract.streamed[EXTRACTIONS.name] = replaced_rows(
-            contract, EXTRACTIONS, extraction_rows(passes())
+            contract, EXTRACTIONS, extraction_rows(passes(), links)
         )
         contract.apart.add(FINAL.name)  # read on a connection of its own: may be forked
         if callable(values):  # the pass is unread yet: a forked process may start it
@@ -128,7 +136,7 @@ def write_run(
         contract.streamed[RUNS.name] = replaced_rows(contract, RUNS, runs)
         sheets = save_contract(path, contract)
     reusable = not any(contract.extra_columns.get(name) for name in REWRITTEN)
-    return saved_workbook(path, sheets, content, reusable)
+    return saved_workbook(path, sheets, content, reusable, shown)
 
 
 def write_scores(path: Path, scores: list[Row], runs: list[Row]) -> None:

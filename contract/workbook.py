@@ -15,7 +15,20 @@ from itertools import chain, groupby, islice
 from pathlib import Path
 from typing import Any, Protocol
 
-from contract.cells import FORMULA_STARTS, Formula, column_letter, read_value
+from contract.acceptance import DEFAULT_REVIEW_THRESHOLD
+from contract.cells import FORMULA_STARTS, Formula, Link, column_letter, link_of, read_value
+from contract.colours import colours_explained, confidence_bands
+from contract.looks import (
+    LOOK,
+    SheetLook,
+    formatted_cells,
+    looked_rows,
+    named,
+    named_columns,
+    placed_columns,
+    styled_rows,
+    with_looks,
+)
 from contract.merge import item_of, key_of
 from contract.safety import (
     BACKUPS_KEPT,
@@ -38,8 +51,9 @@ from contract.sheets import (
     Key,
     Sheet,
 )
-from contract.xlsx_read import XlsxReader
-from contract.xlsx_write import Dropdown, SheetOut, write_xlsx
+from contract.xlsx_read import Columns, XlsxReader
+from contract.xlsx_styles import unstyled_formats
+from contract.xlsx_write import Dropdown, Shading, SheetOut, write_xlsx
 from schemas.confidence import FORMULA_TEXT
 from schemas.vocabulary import Verdict
 
@@ -62,6 +76,9 @@ __all__ = [
 
 Row = dict[str, Any]
 WIDTH_SAMPLE = 300  # rows looked at to size a column
+THRESHOLD_LABEL = "review_threshold"  # in the offered sheet's header: what the colours show
+LINK_COLUMN, CONFIDENCE_COLUMN = "link", "confidence"
+SHADED = frozenset(("extractions", "ground_truth"))  # sheets whose confidence is coloured
 
 
 @dataclass
@@ -82,6 +99,14 @@ class Contract:
     # streamed sheets another process may write while this one writes the rest (see
     # xlsx_write): their rows must be safe to start reading in a forked process
     apart: set[str] = field(default_factory=set)
+    # what people gave their sheets' cells: the stylesheet their cells point into, the
+    # looks of people's tables (their rows carry theirs under LOOK), the columns and
+    # comments of their own sheets (whose cells carry their looks)
+    styles: bytes | None = None
+    looks: dict[str, SheetLook] = field(default_factory=dict)
+    other_columns: dict[str, Columns] = field(default_factory=dict)
+    other_notes: set[str] = field(default_factory=set)
+    review_threshold: float = DEFAULT_REVIEW_THRESHOLD  # what the confidence colours show
 
     def sheet(self, name: str) -> list[Row]:
         return self.rows.setdefault(name, [])
@@ -96,11 +121,11 @@ class Contract:
             before = [c for c in spec.columns[:index] if c in header]
             header.insert(header.index(before[-1]) + 1 if before else 0, column)
         if spec.owner != "pipeline":  # a cell put in a people's row under a new name is kept
-            named = set(header)
+            known = {*header, LOOK}
             for row in self.rows.get(spec.name, []):
-                if not named.issuperset(row):
-                    header += [c for c in row if c not in named]
-                    named.update(row)
+                if not known.issuperset(row):
+                    header += [c for c in row if c not in known]
+                    known.update(row)
         return header
 
 
@@ -147,32 +172,97 @@ def _used_width(values: list[Any]) -> int:
 def _read_table(
     contract: Contract,
     spec: Sheet,
-    rows: Iterator[list[Any]],
+    rows: Iterator[tuple[list[Any], dict[int, Any] | None]],
     header_only: bool = False,
     kept: Callable[[Row], bool] | None = None,
-) -> None:
-    """The sheet's rows as dicts by column name, streamed. ``header_only`` skips the rows of
-    a sheet about to be replaced, unless a person added columns whose cells must be carried
-    over; ``kept`` says which rows to hold (the others went to a Spill)."""
-    first = next(rows, None)
+) -> list[str]:
+    """The sheet's rows as dicts by column name, streamed; returns the header as found.
+    ``header_only`` skips the rows of a sheet about to be replaced, unless a person added
+    columns whose cells must be carried over; ``kept`` says which rows to hold (the others
+    went to a Spill). A row whose cells a person formatted carries their looks (LOOK); a
+    link the writer made comes back as the Link it was."""
+    first, first_looks = next(rows, (None, None))
     if first is None:
-        return
+        return []
     if header_only and not [h for h in _header_names(first, spec) if h not in spec.columns]:
         contract.columns[spec.name] = _header_names(first, spec)
-        return
+        return contract.columns[spec.name]
     width = _used_width(first)
     header = _header_names(first[:width], spec)
     table = contract.sheet(spec.name)
-    for values in rows:
+    if first_looks:
+        contract.looks.setdefault(spec.name, SheetLook()).header = named(first_looks, header)
+    for values, looks in rows:
         used = _used_width(values)
         if used > width:  # names are given left to right, so a wider header keeps its start
             width = used
             header = _header_names(first[:width] + [None] * (width - len(first)), spec)
         row = {h: v for h, v in zip(header, values, strict=False) if v is not None}
-        if row and (kept is None or kept(row)):
+        if not row:
+            continue
+        if LINK_COLUMN in row:
+            row[LINK_COLUMN] = link_of(row[LINK_COLUMN]) or row[LINK_COLUMN]
+        if looks:
+            row[LOOK] = named(looks, header)
+        if kept is None or kept(row):
             table.append(row)
     contract.columns[spec.name] = header
     contract.extra_columns[spec.name] = [h for h in header if h not in spec.columns]
+    return header
+
+
+def _plain_rows(rows: Iterator[list[Any]]) -> Iterator[tuple[list[Any], None]]:
+    for values in rows:
+        yield values, None
+
+
+def _read_people_table(
+    contract: Contract,
+    book: XlsxReader,
+    spec: Sheet,
+    unstyled: frozenset[int],
+    kept: Callable[[Row], bool] | None,
+) -> None:
+    """A people's table: its rows with their looks, its columns' widths, its comments."""
+    notes = book.notes(spec.name)
+    rows = looked_rows(styled_rows(book, spec.name, unstyled), notes)
+    header = _read_table(contract, spec, rows, False, kept)
+    look = contract.looks.setdefault(spec.name, SheetLook())
+    look.columns = named_columns(book.columns(spec.name), header)
+    look.notes = bool(notes)
+
+
+def _read_own_sheet(
+    contract: Contract, book: XlsxReader, name: str, unstyled: frozenset[int]
+) -> None:
+    """A sheet of a person's own, cell by cell with their looks, and its columns."""
+    notes = book.notes(name)
+    contract.other_sheets[name] = list(formatted_cells(styled_rows(book, name, unstyled), notes))
+    contract.other_columns[name] = book.columns(name)
+    if notes:
+        contract.other_notes.add(name)
+
+
+def _read_offered(contract: Contract, book: XlsxReader, spill: Spill | None) -> None:
+    """The keys once offered (to the spill, when there is one), and the review threshold."""
+    rows = _rows_of(book, OFFERED)
+    first = next(rows, None)
+    contract.review_threshold = _read_threshold(first)
+    keys = _offered_keys(chain([first] if first else [], rows))
+    if spill is not None:
+        spill.offer(keys)
+    else:
+        contract.offered = set(keys)
+
+
+def _read_threshold(first: list[Any] | None) -> float:
+    """The review threshold the offered sheet's header remembers (the last run's)."""
+    if first and len(first) >= 4 and first[2] == THRESHOLD_LABEL:
+        try:
+            return min(max(float(first[3]), 0.0), 1.0)
+        except (TypeError, ValueError):
+            pass
+    return DEFAULT_REVIEW_THRESHOLD
 
 
 def _offered_keys(rows: Iterator[list[Any]]) -> Iterator[Key]:
@@ -243,19 +333,22 @@ def load_contract(
         return contract
     book = _opened_if_ours(path)
     try:
+        contract.styles = book.styles
+        unstyled = unstyled_formats(book.styles)
         for sheet in book.sheets:
+            spec = SHEET_BY_NAME.get(sheet.name)
             if sheet.name == README.name:
                 continue
-            if sheet.name == OFFERED and spill is not None:
-                spill.offer(_offered_keys(_rows_of(book, sheet.name)))
-            elif sheet.name == OFFERED:
-                contract.offered = set(_offered_keys(_rows_of(book, sheet.name)))
-            elif sheet.name in SHEET_BY_NAME:
-                spec, rows = SHEET_BY_NAME[sheet.name], _rows_of(book, sheet.name)
+            if sheet.name == OFFERED:
+                _read_offered(contract, book, spill)
+            elif spec is not None and spec.owner != "pipeline":
                 kept = spill.kept if spill is not None and spec is GROUND_TRUTH else None
-                _read_table(contract, spec, rows, sheet.name in replaced, kept)
+                _read_people_table(contract, book, spec, unstyled, kept)
+            elif spec is not None:
+                rows = _plain_rows(_rows_of(book, sheet.name))
+                _read_table(contract, spec, rows, sheet.name in replaced)
             else:
-                contract.other_sheets[sheet.name] = list(_rows_of(book, sheet.name))
+                _read_own_sheet(contract, book, sheet.name, unstyled)
                 if sheet.state != "visible":
                     contract.hidden_sheets[sheet.name] = sheet.state
     except Exception as error:  # a sheet that cannot be parsed: corrupt, leave it alone
@@ -270,7 +363,7 @@ def load_contract(
 # writing -----------------------------------------------------------------------------------
 
 
-def readme_rows() -> list[Row]:
+def readme_rows(threshold: float = DEFAULT_REVIEW_THRESHOLD) -> list[Row]:
     """The README sheet: how to use the workbook, then every sheet and column in plain words."""
     rows: list[Row] = [
         {
@@ -301,6 +394,7 @@ def readme_rows() -> list[Row]:
             ),
         },
         {"topic": "Confidence", "explanation": FORMULA_TEXT},
+        {"topic": "Colours", "explanation": colours_explained(threshold)},
         {
             "topic": "Accepted or needs review",
             "explanation": (
@@ -322,26 +416,42 @@ def readme_rows() -> list[Row]:
     return rows
 
 
+def _shown(value: Any) -> str:
+    """The text a cell shows, to size its column."""
+    if isinstance(value, Link):
+        return value.text
+    return str(value or "")
+
+
 def _width(column: str, rows: list[Row]) -> float:
-    longest = max([len(str(row.get(column) or "")) for row in rows[:WIDTH_SAMPLE]], default=0)
+    longest = max([len(_shown(row.get(column))) for row in rows[:WIDTH_SAMPLE]], default=0)
     return float(min(max(longest, len(column)) + 2, 60))
 
 
 def _cells(
     rows: Iterable[Row], columns: list[str], widths: list[float], readme: bool
 ) -> Iterator[list[Any]]:
-    """The rows as cells; ``widths`` is filled from the first rows before any is given.
-    Nothing is read until the first row is asked for (possibly by another process)."""
+    """The rows as cells, with the looks a person gave them; ``widths`` is filled from the
+    first rows before any is given. Nothing is read until the first row is asked for
+    (possibly by another process)."""
     stream = iter(rows)
     sample = list(islice(stream, WIDTH_SAMPLE))
     widths[:] = [100.0 if readme and c == "explanation" else _width(c, sample) for c in columns]
     for row in chain(sample, stream):
-        yield [row.get(column) for column in columns]
+        cells = [row.get(column) for column in columns]
+        look = row.get(LOOK)
+        yield cells if look is None else with_looks(cells, look, columns)
 
 
 def sheet_out(
-    spec: Sheet, columns: list[str], rows: Iterable[Row], apart: bool = False
+    spec: Sheet,
+    columns: list[str],
+    rows: Iterable[Row],
+    apart: bool = False,
+    look: SheetLook | None = None,
+    threshold: float = DEFAULT_REVIEW_THRESHOLD,
 ) -> SheetOut:
+    """The sheet as the writer takes it: its dropdown, its colours, a person's looks."""
     readme = spec is README
     widths: list[float] = []  # filled by _cells, read once the rows are written
     dropdowns = []
@@ -349,6 +459,11 @@ def sheet_out(
         options = Verdict.ALL
         error = f"Choose {', '.join(options[:-1])} or {options[-1]} (or leave it blank)."
         dropdowns.append(Dropdown(columns.index("verdict") + 1, options, error))
+    shading = []
+    if spec.name in SHADED and CONFIDENCE_COLUMN in columns:
+        column = columns.index(CONFIDENCE_COLUMN) + 1
+        shading.append(Shading(column, confidence_bands(threshold)))
+    look = look or SheetLook()
     return SheetOut(
         name=spec.name,
         header=columns,
@@ -357,6 +472,11 @@ def sheet_out(
         dropdowns=dropdowns,
         wrapped=readme,
         apart=apart,
+        columns=placed_columns(look.columns, columns),
+        header_looks={i: look.header[c] for i, c in enumerate(columns) if c in look.header},
+        shading=shading,
+        notes=look.notes,
+        printed_wide=not readme,
     )
 
 
@@ -365,37 +485,50 @@ def offered_order(key: Key) -> tuple[str, str, int]:
     return key[0], key[1], key[2] or 0
 
 
-def _offered_rows(offered: Iterable[Key]) -> Iterator[list[Any]]:
-    """One row per document (per 500 keys), from keys sorted by offered_order."""
-    yield ["doc_id", "keys"]
+def _offered_rows(offered: Iterable[Key], threshold: float) -> Iterator[list[Any]]:
+    """One row per document (per 500 keys), from keys sorted by offered_order; the header
+    also remembers the review threshold the colours show."""
+    yield ["doc_id", "keys", THRESHOLD_LABEL, threshold]
     for doc_id, keys in groupby(offered, key=lambda key: key[0]):
         names = [name if item is None else f"{name}#{item}" for _, name, item in keys]
         for start in range(0, len(names), 500):  # stay far below Excel's 32,767 per cell
             yield [doc_id, " ".join(names[start : start + 500])]
 
 
-def _offered_sheet(offered: Iterable[Key]) -> SheetOut:
-    return SheetOut(name=OFFERED, rows=_offered_rows(offered), state="veryHidden")
+def _offered_sheet(offered: Iterable[Key], threshold: float) -> SheetOut:
+    return SheetOut(name=OFFERED, rows=_offered_rows(offered, threshold), state="veryHidden")
 
 
 def save_contract(path: Path, contract: Contract) -> list[SheetOut]:
     """Write every sheet to a temp file beside the workbook, back up the old one, rename;
     returns the sheets as written (their rows consumed)."""
     sheets = []
+    threshold = contract.review_threshold
     for spec in SHEETS:
         rows: Iterable[Row] = (
-            readme_rows()
+            readme_rows(threshold)
             if spec is README
             else contract.streamed.get(spec.name, contract.rows.get(spec.name, []))
         )
         columns = list(README.columns) if spec is README else contract.header(spec)
-        sheets.append(sheet_out(spec, columns, rows, spec.name in contract.apart))
+        apart, look = spec.name in contract.apart, contract.looks.get(spec.name)
+        sheets.append(sheet_out(spec, columns, rows, apart, look, threshold))
     for name, cells in contract.other_sheets.items():
         state = contract.hidden_sheets.get(name, "visible")
-        sheets.append(SheetOut(name=name, rows=cells, state=state))  # type: ignore[arg-type]
+        sheets.append(
+            SheetOut(
+                name=name,
+                rows=cells,
+                state=state,  # type: ignore[arg-type]
+                columns=contract.other_columns.get(name, []),
+                notes=name in contract.other_notes,
+            )
+        )
     offered = contract.streamed_offered
-    sheets.append(
-        _offered_sheet(sorted(contract.offered, key=offered_order) if offered is None else offered)
+    keys = sorted(contract.offered, key=offered_order) if offered is None else offered
+    sheets.append(_offered_sheet(keys, threshold))
+    styles = contract.styles
+    save_atomically(
+        path, lambda temp: write_xlsx(temp, sheets, styles=styles), contract.loaded_stamp
     )
-    save_atomically(path, lambda temp: write_xlsx(temp, sheets), contract.loaded_stamp)
     return sheets

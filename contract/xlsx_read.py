@@ -12,6 +12,9 @@ of the spreadsheet namespace, cells holding a value or one plain string. A row w
 other cell (a formula, rich text) goes to the XML parser, and so does the rest of a sheet
 from a stretch of XML with anything unusual (a comment, CDATA, a namespace prefix): the
 values are the same either way.
+
+For a person's sheet it also reads what they gave its cells: each cell's format (its
+index into the stylesheet, which the writer carries over), the comments, the columns.
 """
 
 from __future__ import annotations
@@ -29,20 +32,21 @@ from xml.etree import ElementTree
 
 from lxml import etree
 
-from contract.cells import Formula
-from contract.xlsx_write import DATE_STYLE, DATETIME_STYLE, STYLES
+from contract.cells import Formula, Note
+from contract.xlsx_styles import date_formats
 
 # openpyxl's epochs; its helpers are imported only when a file needs them (its import
 # alone costs 0.3 s of a warm run, which reads only files this package wrote)
 CALENDAR_WINDOWS_1900 = datetime(1899, 12, 30)
 CALENDAR_MAC_1904 = datetime(1904, 1, 1)
-OUR_STYLES = STYLES.encode()
 
 MAIN_URI = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 NS = f"{{{MAIN_URI}}}"
 REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 PKG_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 ROW, CELL, VALUE, FORMULA = f"{NS}row", f"{NS}c", f"{NS}v", f"{NS}f"
+COMMENTS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/comments"
+COL_RE = re.compile(r"<col\b([^>]*?)/?>")
 SHEET_DATA = f"{NS}sheetData"
 TEXT, RUN_TEXT, PHONETIC = f"{NS}t", f"{NS}r", f"{NS}rPh"
 
@@ -91,16 +95,27 @@ class SheetIn:
     part: str
 
 
+class StyledRow(list[Any]):
+    """A row's values, with the cell formats a person gave some of its cells: column
+    (0-based) -> index into the stylesheet's cellXfs."""
+
+    styles: dict[int, int]
+
+
+Columns = list[tuple[int, int, dict[str, str]]]  # <col> ranges: (min, max, other attributes)
+
+
 @dataclass
 class _Progress:
     """Where the reading of a sheet stands: the next row number, the shared formulas seen
-    and the namespaces a row needs to be parsed on its own."""
+    and the namespaces a row needs to be parsed on its own; which cell formats to report."""
 
     expected: int = 1
     shared: dict[str, tuple[str, str]] = field(default_factory=dict)  # si -> (formula, ref)
     namespaces: str = ""
     columns: dict[str, int] = field(default_factory=dict)  # 'AB' -> 27
     plain_styles: set[str] = field(default_factory=set)  # s="..." of no date format
+    unstyled: frozenset[str] | None = None  # s="..." not to report; None: report none
 
     def numbered(self, number: str | None, values: list[Any]) -> Iterator[list[Any]]:
         """The row, after an empty row for each row number skipped."""
@@ -195,7 +210,8 @@ class XlsxReader:
         date1904 = properties is not None and properties.get("date1904") in ("1", "true")
         self.epoch = CALENDAR_MAC_1904 if date1904 else CALENDAR_WINDOWS_1900
         self.strings = self._shared_strings() if "xl/sharedStrings.xml" in names else []
-        self.date_styles = self._date_styles() if "xl/styles.xml" in names else set()
+        self.styles = self.zip.read("xl/styles.xml") if "xl/styles.xml" in names else None
+        self.date_styles = date_formats(self.styles) if self.styles else set()
 
     def close(self) -> None:
         self.zip.close()
@@ -212,32 +228,19 @@ class XlsxReader:
                 element.clear()
             return strings
 
-    def _date_styles(self) -> set[int]:
-        text = self.zip.read("xl/styles.xml")
-        if text == OUR_STYLES:  # written by contract.xlsx_write: its date styles are known
-            return {DATE_STYLE, DATETIME_STYLE}
-        from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
+    def _part(self, name: str) -> str:
+        return next(sheet.part for sheet in self.sheets if sheet.name == name)
 
-        styles = etree.fromstring(text)
-        custom = {
-            int(fmt.get("numFmtId", "0")): fmt.get("formatCode", "")
-            for fmt in styles.iter(f"{NS}numFmt")
-        }
-        dates: set[int] = set()
-        cell_xfs = styles.find(f"{NS}cellXfs")
-        for index, xf in enumerate(() if cell_xfs is None else cell_xfs.iterchildren(f"{NS}xf")):
-            number = int(xf.get("numFmtId", "0"))
-            code = custom.get(number) or BUILTIN_FORMATS.get(number, "General")
-            if is_date_format(code):
-                dates.add(index)
-        return dates
-
-    def rows(self, name: str) -> Iterator[list[Any]]:
+    def rows(self, name: str, unstyled: frozenset[int] | None = None) -> Iterator[list[Any]]:
         """The sheet's rows from row 1, gaps kept as empty rows, each as a list of values.
+        With ``unstyled`` (cell formats that are nobody's doing), a row with a cell in any
+        other format is a :class:`StyledRow`.
 
         The XML is read a block at a time and cut after a row's end, so memory stays flat."""
-        part = next(sheet.part for sheet in self.sheets if sheet.name == name)
+        part = self._part(name)
         progress = _Progress()
+        if unstyled is not None:
+            progress.unstyled = frozenset(str(index) for index in unstyled)
         with self.zip.open(part) as stream:
             head = stream.read(BLOCK)
             while (found := head.find(b"<sheetData")) < 0 or head.find(b">", found) < 0:
@@ -250,6 +253,59 @@ class XlsxReader:
                 yield from self._parsed_rows(_Joined(head, stream), progress)
             else:
                 yield from self._fast_rows(head[:start], head[start:], stream, progress)
+
+    def notes(self, name: str) -> dict[tuple[int, int], Note]:
+        """The sheet's comments by cell: (row, column), both 0-based."""
+        part = self._part(name)
+        links = posixpath.join(posixpath.dirname(part), "_rels", posixpath.basename(part) + ".rels")
+        if links not in self.zip.namelist():
+            return {}
+        found: dict[tuple[int, int], Note] = {}
+        for link in etree.fromstring(self.zip.read(links)).iter(f"{PKG_NS}Relationship"):
+            if link.get("Type") != COMMENTS_REL or link.get("TargetMode") == "External":
+                continue
+            target = link.get("Target", "")
+            comments = (
+                target.lstrip("/")
+                if target.startswith("/")
+                else posixpath.normpath(posixpath.join(posixpath.dirname(part), target))
+            )
+            root = etree.fromstring(self.zip.read(comments))
+            authors = [str(author.text or "") for author in root.iter(f"{NS}author")]
+            for comment in root.iter(f"{NS}comment"):
+                text = comment.find(f"{NS}text")
+                ref = comment.get("ref", "")
+                letters = ref.rstrip("0123456789")
+                if text is None or not letters or letters == ref:
+                    continue
+                author_id = int(comment.get("authorId", "0"))
+                author = authors[author_id] if author_id < len(authors) else ""
+                inner = "".join(
+                    etree.tostring(child, encoding="unicode", with_tail=False) for child in text
+                )
+                key = (int(ref[len(letters) :]) - 1, _column_index(letters))
+                found[key] = Note(author, _without_namespace_noise(inner))
+        return found
+
+    def columns(self, name: str) -> Columns:
+        """The sheet's <col> ranges: widths, hidden columns, column formats."""
+        with self.zip.open(self._part(name)) as stream:
+            head = b""
+            while b"<sheetData" not in head and len(head) <= HEAD_LIMIT:
+                more = stream.read(BLOCK)
+                if not more:
+                    break
+                head += more
+        text = head[: head.find(b"<sheetData")].decode("utf-8", "replace")
+        found: Columns = []
+        for raw in COL_RE.findall(text):
+            attributes = _attributes(raw)
+            try:
+                low, high = int(attributes.pop("min")), int(attributes.pop("max"))
+            except (KeyError, ValueError):
+                continue
+            found.append((low, high, attributes))
+        return found
 
     def _fast_rows(
         self, head: bytes, pending: bytes, stream: IO[bytes], progress: _Progress
@@ -315,7 +371,8 @@ class XlsxReader:
         a cell (or anything else in the row) is not in a usual form."""
         values: list[Any] = []
         strings, date_styles, columns = self.strings, self.date_styles, progress.columns
-        plain = progress.plain_styles
+        plain, unstyled = progress.plain_styles, progress.unstyled
+        styled: dict[int, int] | None = None
         for (
             ref,
             letters,
@@ -344,6 +401,10 @@ class XlsxReader:
                     index = columns[letters] = _column_index(letters)
                 if index > len(values):
                     values.extend([None] * (index - len(values)))
+            if unstyled is not None and style and style not in unstyled:
+                if styled is None:
+                    styled = {}
+                styled[len(values)] = int(style)
             if formula_tag:
                 cell = self._formula_value(ref, kind, style, formula_tag, formula, result, progress)
                 if cell is _UNREAD:
@@ -365,7 +426,7 @@ class XlsxReader:
                     values.append(int(value) if value.lstrip("-").isdigit() else float(value))
                 else:
                     values.append(self._value(kind or None, style or None, value, [], None))
-        return values
+        return values if styled is None else _styled(values, styled)
 
     def _formula_value(
         self,
@@ -399,6 +460,7 @@ class XlsxReader:
         shared_index: str | None = None  # the si of a cell's shared (filled-down) formula
         columns: dict[str, int] = {}
         sheet_data: ElementTree.Element | None = None  # emptied row by row: memory stays flat
+        unstyled, styled = progress.unstyled, {}
         for event, element in ElementTree.iterparse(source, ("start", "end")):
             tag = element.tag
             if event == "start":
@@ -421,14 +483,17 @@ class XlsxReader:
                         index = columns[letters] = _column_index(letters)
                     if index > len(values):
                         values.extend([None] * (index - len(values)))
-                values.append(
-                    self._value(element.get("t"), element.get("s"), value, texts, formula)
-                )
+                style = element.get("s")
+                if unstyled is not None and style and style not in unstyled:
+                    styled[len(values)] = int(style)
+                values.append(self._value(element.get("t"), style, value, texts, formula))
                 value = formula = None
                 texts = []
             elif tag == ROW:
-                yield from progress.numbered(element.get("r"), values)
-                values = []
+                yield from progress.numbered(
+                    element.get("r"), _styled(values, styled) if styled else values
+                )
+                values, styled = [], {}
                 element.clear()
                 if sheet_data is not None:
                     sheet_data.clear()
@@ -467,6 +532,18 @@ class XlsxReader:
 
             return from_excel(number, self.epoch)
         return number
+
+
+def _styled(values: list[Any], styles: dict[int, int]) -> StyledRow:
+    row = StyledRow(values)
+    row.styles = styles
+    return row
+
+
+def _without_namespace_noise(xml: str) -> str:
+    """A comment's runs as lxml gives them one by one: each names the main namespace again,
+    which the comments part the writer makes declares once."""
+    return xml.replace(f' xmlns="{MAIN_URI}"', "")
 
 
 def _row_number(tag: re.Match[str]) -> str | None:

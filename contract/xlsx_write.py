@@ -4,9 +4,13 @@ openpyxl (and XlsxWriter) spend 10-15 µs per cell; a batch workbook has 2 milli
 cells and a run writes it twice. This writer builds the sheet XML as text (about 0.5 µs
 a cell: common types dispatched on their exact type, a repeated text's XML remembered)
 and writes only what the contract needs: inline strings, numbers, booleans,
-dates, a person's formulas, one Excel table per sheet, a frozen header row, column
-widths, list dropdowns and very hidden sheets. Text is always a text cell, so a value
-that starts with = + - @ can never become a formula.
+dates, a person's formulas, links, one Excel table per sheet, a frozen header row, column
+widths, list dropdowns, colour bands (conditional formats) and very hidden sheets. Text is
+always a text cell, so a value that starts with = + - @ can never become a formula.
+
+What a person gave a cell of their own (a fill, a font, a number format, a comment; see
+:class:`contract.cells.Formatted`) and their columns' widths are written back as found,
+with the workbook's stylesheet carried over (contract.xlsx_styles).
 """
 
 from __future__ import annotations
@@ -26,7 +30,16 @@ from math import isfinite
 from pathlib import Path
 from typing import IO, Any, Literal
 
-from contract.cells import Formula, clean_text, column_letter
+from contract.cells import (
+    Formatted,
+    Formula,
+    Link,
+    Note,
+    clean_text,
+    column_letter,
+    formula_text,
+)
+from contract.xlsx_styles import Fill, StyleIds, stylesheet
 from contract.zip_copy import copy_member
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -41,9 +54,8 @@ COPY_BYTES = 1 << 20
 MEMO_TEXT, MEMO_SIZE = 100, 50_000  # texts up to this long have their XML remembered
 
 FORKS = hasattr(os, "fork") and sys.platform != "darwin"  # as extract.parse decides
-
-# cellXfs of styles.xml, by index
-DATE_STYLE, DATETIME_STYLE, WRAP_STYLE, BOLD_WRAP_STYLE = 1, 2, 3, 4
+VML = "urn:schemas-microsoft-com:vml"
+NOTE_BLOCK = 100  # VML shape id blocks (of 1024) a sheet's comments may use
 
 
 @dataclass(frozen=True)
@@ -53,6 +65,26 @@ class Dropdown:
     column: int  # 1-based
     options: tuple[str, ...]
     error: str
+
+
+@dataclass(frozen=True)
+class Band:
+    """Cells of a column whose number is in [low, high) get ``fill``; blank cells none."""
+
+    fill: Fill
+    low: float | None = None
+    high: float | None = None
+
+
+@dataclass(frozen=True)
+class Shading:
+    """Colour bands for one column below the header (a conditional format)."""
+
+    column: int  # 1-based
+    bands: tuple[Band, ...]
+
+
+Columns = list[tuple[int, int, dict[str, str]]]  # <col> ranges: (min, max, attributes)
 
 
 @dataclass
@@ -68,6 +100,27 @@ class SheetOut:
     state: Literal["visible", "hidden", "veryHidden"] = "visible"
     copied: bool = False  # the same sheet, at the same place, copied from write_xlsx's copy_from
     apart: bool = False  # written by a forked process while this one writes the others
+    columns: Columns = field(default_factory=list)  # a person's columns: win over ``widths``
+    header_looks: dict[int, Formatted] = field(default_factory=dict)  # by 0-based column
+    shading: list[Shading] = field(default_factory=list)
+    notes: bool = False  # a cell may carry a comment: the sheet gets a comments part
+    printed_wide: bool = False  # printed landscape, every column on one page's width
+
+
+@dataclass
+class _Cells:
+    """How one sheet's cells are written: the stylesheet's indexes, the XML of texts and
+    links already seen (doc ids, files and pages repeat), the comments found so far."""
+
+    ids: StyleIds
+    wrapped: bool = False
+    texts: dict[str, str] = field(default_factory=dict)
+    links: dict[Link, str] = field(default_factory=dict)
+    notes: list[tuple[str, Note]] = field(default_factory=list)
+
+    @property
+    def text_style(self) -> str:
+        return _style(self.ids.wrap) if self.wrapped else ""
 
 
 def _escape(text: str) -> str:
@@ -85,60 +138,74 @@ def _serial(value: date | datetime) -> float:
     return float((value - EPOCH.date()).days)
 
 
-def _text_tail(value: str, wrapped: bool) -> str:
+def _text_tail(value: str, style: str) -> str:
     """A text cell after its reference (from the reference's closing quote on); '' for
-    text that is empty once cleaned, as the cell is then left out."""
+    text that is empty once cleaned, as the cell is then left out. ``style`` is the
+    cell's s attribute, or ''."""
     text = clean_text(value)
     if not text:
         return ""
     space = ' xml:space="preserve"' if text[0].isspace() or text[-1].isspace() else ""
-    style = f' s="{WRAP_STYLE}"' if wrapped else ""
     return f'"{style} t="inlineStr"><is><t{space}>{_escape(text)}</t></is></c>'
 
 
-def _cell(ref: str, value: Any, wrapped: bool = False) -> str:
-    """One <c> element; '' for an empty cell."""
+def _style(index: int) -> str:
+    return f' s="{index}"'
+
+
+def _link_tail(link: Link, style: str) -> str:
+    """A link cell after its reference: a HYPERLINK formula and, as its result, the text."""
+    formula = f"HYPERLINK({formula_text(link.target)},{formula_text(link.text)})"
+    return f'"{style} t="str"><f>{_escape(formula)}</f><v>{_escape(clean_text(link.text))}</v></c>'
+
+
+def _cell(ref: str, value: Any, cells: _Cells, style: int | None = None) -> str:
+    """One <c> element; '' for an empty cell. ``style`` (a person's cell format) wins over
+    the writer's own; a comment of a Formatted value is the caller's to collect."""
+    if isinstance(value, Formatted):
+        return _cell(ref, value.value, cells, value.style)
+    own = "" if style is None else _style(style)
     if value is None:
-        return ""
+        return f'<c r="{ref}"{own}/>' if own else ""
     if isinstance(value, Formula):
         formula = clean_text(value[1:] if value.startswith("=") else value)
-        return f'<c r="{ref}"><f>{_escape(formula)}</f></c>'
+        return f'<c r="{ref}"{own}><f>{_escape(formula)}</f></c>'
+    if isinstance(value, Link):
+        return f'<c r="{ref}{_link_tail(value, own or _style(cells.ids.link))}'
     if isinstance(value, str):
-        tail = _text_tail(value, wrapped)
-        return f'<c r="{ref}{tail}' if tail else ""
+        tail = _text_tail(value, own or cells.text_style)
+        return f'<c r="{ref}{tail}' if tail else (f'<c r="{ref}"{own}/>' if own else "")
     if isinstance(value, bool):
-        return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
+        return f'<c r="{ref}"{own} t="b"><v>{int(value)}</v></c>'
     if isinstance(value, (int, float, Decimal)):
         number = float(value) if isinstance(value, Decimal) else value
         if isinstance(number, float) and not isfinite(number):
-            return _cell(ref, str(number))
+            return _cell(ref, str(number), cells, style)
         return (
-            f'<c r="{ref}"><v>{number!r}</v></c>'
+            f'<c r="{ref}"{own}><v>{number!r}</v></c>'
             if isinstance(number, float)
-            else (f'<c r="{ref}"><v>{number}</v></c>')
+            else (f'<c r="{ref}"{own}><v>{number}</v></c>')
         )
     if isinstance(value, datetime):
-        return f'<c r="{ref}" s="{DATETIME_STYLE}"><v>{_serial(value)!r}</v></c>'
+        own = own or _style(cells.ids.datetime)
+        return f'<c r="{ref}"{own}><v>{_serial(value)!r}</v></c>'
     if isinstance(value, date):
-        return f'<c r="{ref}" s="{DATE_STYLE}"><v>{_serial(value)!r}</v></c>'
+        own = own or _style(cells.ids.date)
+        return f'<c r="{ref}"{own}><v>{_serial(value)!r}</v></c>'
     if isinstance(value, time):
-        return _cell(ref, value.isoformat())
-    return _cell(ref, str(value))
+        return _cell(ref, value.isoformat(), cells, style)
+    return _cell(ref, str(value), cells, style)
 
 
 def _add_row(
-    parts: list[str],
-    row: str,
-    values: Sequence[Any],
-    letters: list[str],
-    wrapped: bool,
-    texts: dict[str, str],
+    parts: list[str], row: str, values: Sequence[Any], letters: list[str], cells: _Cells
 ) -> int:
     """Add one <row> to ``parts`` (nothing for a row without a cell): :func:`_cell` for
-    each value, with the common types (exact str, int, float, Decimal, bool) done here,
-    and each short text's XML remembered in ``texts`` (doc ids, files, fields repeat).
+    each value, with the common types (exact str, int, float, Decimal, bool, Link) done
+    here, and each short text's and link's XML remembered (doc ids, files, fields repeat).
     Returns the characters of its long texts, so the caller can flush in time."""
     start, long = len(parts), 0
+    texts = cells.texts
     add, remembered = parts.append, texts.get
     add(f'<row r="{row}">')
     for letter, value in zip(letters, values, strict=False):
@@ -146,7 +213,7 @@ def _add_row(
         if kind is str:
             tail = remembered(value)
             if tail is None:
-                tail = _text_tail(value, wrapped)
+                tail = _text_tail(value, cells.text_style)
                 if len(value) <= MEMO_TEXT:
                     if len(texts) >= MEMO_SIZE:
                         texts.clear()
@@ -165,8 +232,17 @@ def _add_row(
             add(f'<c r="{letter}{row}"><v>{number!r}</v></c>')
         elif kind is bool:
             add(f'<c r="{letter}{row}" t="b"><v>{1 if value else 0}</v></c>')
+        elif kind is Link:
+            tail = cells.links.get(value)
+            if tail is None:
+                if len(cells.links) >= MEMO_SIZE:
+                    cells.links.clear()
+                tail = cells.links[value] = _link_tail(value, _style(cells.ids.link))
+            add(f'<c r="{letter}{row}{tail}')
         else:
-            cell = _cell(letter + row, value, wrapped)
+            if kind is Formatted and value.note is not None:
+                cells.notes.append((letter + row, value.note))
+            cell = _cell(letter + row, value, cells)
             if cell:
                 add(cell)
     if len(parts) == start + 1:
@@ -176,13 +252,38 @@ def _add_row(
     return long
 
 
-def _header_cell(ref: str, name: str, wrapped: bool) -> str:
-    style = f' s="{BOLD_WRAP_STYLE}"' if wrapped else ""
+def _header_cell(ref: str, name: str, cells: _Cells, look: Formatted | None) -> str:
+    if look is not None and look.note is not None:
+        cells.notes.append((ref, look.note))
+    if look is not None and look.style is not None:
+        style = f' s="{look.style}"'
+    else:
+        style = f' s="{cells.ids.bold_wrap}"' if cells.wrapped else ""
     return f'<c r="{ref}"{style} t="inlineStr"><is><t>{_escape(name)}</t></is></c>'
+
+
+def _columns_xml(sheet: SheetOut, width: int) -> str:
+    """<cols>: a person's columns as found, the writer's widths for the others."""
+    ranges = sorted(sheet.columns)
+    taken = {i for low, high, _ in ranges for i in range(low, min(high, width) + 1)}
+    ranges += [
+        (i, i, {"width": f"{w:g}", "customWidth": "1"})
+        for i, w in enumerate(sheet.widths, start=1)
+        if i not in taken
+    ]
+    cols = "".join(
+        f'<col min="{low}" max="{high}"'
+        + "".join(f' {name}="{_attr(value)}"' for name, value in attributes.items())
+        + "/>"
+        for low, high, attributes in sorted(ranges, key=lambda found: found[0])
+    )
+    return f"<cols>{cols}</cols>" if cols else ""
 
 
 def _sheet_top(sheet: SheetOut, rows: int, width: int, selected: bool) -> str:
     parts = [HEAD, f'<worksheet xmlns="{MAIN}" xmlns:r="{REL}">']
+    if sheet.printed_wide:
+        parts.append('<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>')
     parts.append(f'<dimension ref="A1:{column_letter(max(width, 1))}{max(rows, 1)}"/>')
     tab = ' tabSelected="1"' if selected else ""
     if sheet.header is not None:
@@ -194,17 +295,39 @@ def _sheet_top(sheet: SheetOut, rows: int, width: int, selected: bool) -> str:
     else:
         parts.append(f'<sheetViews><sheetView workbookViewId="0"{tab}/></sheetViews>')
     parts.append('<sheetFormatPr defaultRowHeight="15"/>')
-    if sheet.widths:
-        cols = "".join(
-            f'<col min="{i}" max="{i}" width="{w:g}" customWidth="1"/>'
-            for i, w in enumerate(sheet.widths, start=1)
-        )
-        parts.append(f"<cols>{cols}</cols>")
+    parts.append(_columns_xml(sheet, width))
     return "".join(parts)
 
 
-def _sheet_tail(sheet: SheetOut, has_table: bool) -> str:
+def _band_formula(cell: str, band: Band) -> str:
+    tests = [f"ISNUMBER({cell})"]
+    if band.low is not None:
+        tests.append(f"{cell}>={band.low:g}")
+    if band.high is not None:
+        tests.append(f"{cell}<{band.high:g}")
+    return f"AND({','.join(tests)})"
+
+
+def _shading_xml(sheet: SheetOut, rows: int, ids: StyleIds) -> str:
+    """One conditional format per shaded column, over the rows written."""
     parts: list[str] = []
+    priority = 0
+    for shading in sheet.shading:
+        letter = column_letter(shading.column)
+        parts.append(f'<conditionalFormatting sqref="{letter}2:{letter}{max(rows, 2)}">')
+        for band in shading.bands:
+            priority += 1
+            formula = _escape(_band_formula(f"{letter}2", band))
+            parts.append(
+                f'<cfRule type="expression" dxfId="{ids.fill(band.fill)}" priority="{priority}">'
+                f"<formula>{formula}</formula></cfRule>"
+            )
+        parts.append("</conditionalFormatting>")
+    return "".join(parts)
+
+
+def _sheet_tail(sheet: SheetOut, rows: int, ids: StyleIds) -> str:
+    parts: list[str] = [_shading_xml(sheet, rows, ids)]
     if sheet.dropdowns:
         parts.append(f'<dataValidations count="{len(sheet.dropdowns)}">')
         for dropdown in sheet.dropdowns:
@@ -220,14 +343,19 @@ def _sheet_tail(sheet: SheetOut, has_table: bool) -> str:
     parts.append(
         '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
     )
-    if has_table:
-        parts.append('<tableParts count="1"><tablePart r:id="rId1"/></tableParts>')
+    if sheet.printed_wide:
+        parts.append('<pageSetup orientation="landscape" fitToWidth="1" fitToHeight="0"/>')
+    if sheet.notes:
+        parts.append(f'<legacyDrawing r:id="{VML_LINK}"/>')
+    if sheet.header is not None:
+        parts.append(f'<tableParts count="1"><tablePart r:id="{TABLE_LINK}"/></tableParts>')
     parts.append("</worksheet>")
     return "".join(parts)
 
 
-def _write_sheet(out: IO[bytes], sheet: SheetOut, selected: bool) -> int:
+def _write_sheet(out: IO[bytes], sheet: SheetOut, selected: bool, cells: _Cells) -> int:
     """Stream the worksheet XML; returns the number of rows written (header included).
+    The comments of its cells are left in ``cells.notes``.
 
     Rows are written as they come, into a spooled temp file (memory for a small sheet,
     disk for a large one), because the sheet's size heads the XML and is known only at
@@ -235,17 +363,17 @@ def _write_sheet(out: IO[bytes], sheet: SheetOut, selected: bool) -> int:
     letters: list[str] = []
     width = len(sheet.header or ())
     rows = 0
-    wrapped = sheet.wrapped
     with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as body:
         chunk: list[str] = []
         if sheet.header is not None:
             letters += [column_letter(i) for i in range(1, width + 1)]
-            cells = "".join(
-                _header_cell(f"{letters[i]}1", name, wrapped) for i, name in enumerate(sheet.header)
+            looks = sheet.header_looks
+            header = "".join(
+                _header_cell(f"{letters[i]}1", name, cells, looks.get(i))
+                for i, name in enumerate(sheet.header)
             )
-            chunk.append(f'<row r="1">{cells}</row>')
+            chunk.append(f'<row r="1">{header}</row>')
             rows = 1
-        texts: dict[str, str] = {}
         held = 0  # characters of long texts in ``chunk``: a sheet of long cells flushes sooner
         for values in sheet.rows:
             rows += 1
@@ -253,7 +381,7 @@ def _write_sheet(out: IO[bytes], sheet: SheetOut, selected: bool) -> int:
                 letters += [column_letter(i) for i in range(len(letters) + 1, len(values) + 1)]
             if len(values) > width:
                 width = len(values)
-            held += _add_row(chunk, str(rows), values, letters, wrapped, texts)
+            held += _add_row(chunk, str(rows), values, letters, cells)
             if len(chunk) >= 20_000 or held > FLUSH_CHARS:
                 body.write("".join(chunk).encode("utf-8"))
                 chunk.clear()
@@ -264,8 +392,62 @@ def _write_sheet(out: IO[bytes], sheet: SheetOut, selected: bool) -> int:
         body.seek(0)
         shutil.copyfileobj(body, out, COPY_BYTES)
     out.write(b"</sheetData>")
-    out.write(_sheet_tail(sheet, sheet.header is not None).encode("utf-8"))
+    out.write(_sheet_tail(sheet, rows, cells.ids).encode("utf-8"))
     return rows
+
+
+def _comments_xml(notes: list[tuple[str, Note]]) -> bytes:
+    authors = list(dict.fromkeys(note.author for _, note in notes))
+    number = {author: index for index, author in enumerate(authors)}
+    names = "".join(f"<author>{_escape(author)}</author>" for author in authors)
+    comments = "".join(
+        f'<comment ref="{ref}" authorId="{number[note.author]}"><text>{note.text_xml}</text>'
+        "</comment>"
+        for ref, note in notes
+    )
+    return (
+        f'{HEAD}<comments xmlns="{MAIN}"><authors>{names}</authors>'
+        f"<commentList>{comments}</commentList></comments>"
+    ).encode()
+
+
+def _ref_numbers(ref: str) -> tuple[int, int]:
+    """'C5' -> (row 4, column 2), both 0-based."""
+    letters = ref.rstrip("0123456789")
+    column = 0
+    for letter in letters:
+        column = column * 26 + ord(letter) - 64
+    return int(ref[len(letters) :]) - 1, column - 1
+
+
+def _vml_xml(notes: list[tuple[str, Note]], number: int) -> bytes:
+    """The drawing of the comments' boxes (hidden until the cell is pointed at), which
+    Excel needs beside the comments themselves; shape ids are unique per sheet."""
+    first = number * NOTE_BLOCK
+    blocks = ",".join(str(first + i) for i in range(max(1, -(-len(notes) // 1024))))
+    shapes = []
+    for index, (ref, _) in enumerate(notes):
+        row, column = _ref_numbers(ref)
+        anchor = f"{column + 1}, 15, {max(row - 1, 0)}, 10, {column + 3}, 15, {row + 3}, 4"
+        shapes.append(
+            f'<v:shape id="_x0000_s{first * 1024 + index + 1}" type="#_x0000_t202"'
+            ' style="position:absolute;margin-left:59.25pt;margin-top:1.5pt;width:108pt;'
+            'height:59.25pt;z-index:1;visibility:hidden" fillcolor="#ffffe1"'
+            ' o:insetmode="auto"><v:fill color2="#ffffe1"/><v:shadow color="black"'
+            ' obscured="t"/><v:path o:connecttype="none"/><v:textbox'
+            ' style="mso-direction-alt:auto"><div style="text-align:left"/></v:textbox>'
+            '<x:ClientData ObjectType="Note"><x:MoveWithCells/><x:SizeWithCells/>'
+            f"<x:Anchor>{anchor}</x:Anchor><x:AutoFill>False</x:AutoFill>"
+            f"<x:Row>{row}</x:Row><x:Column>{column}</x:Column></x:ClientData></v:shape>"
+        )
+    return (
+        f'<xml xmlns:v="{VML}" xmlns:o="urn:schemas-microsoft-com:office:office"'
+        ' xmlns:x="urn:schemas-microsoft-com:office:excel"><o:shapelayout v:ext="edit">'
+        f'<o:idmap v:ext="edit" data="{blocks}"/></o:shapelayout><v:shapetype id="_x0000_t202"'
+        ' coordsize="21600,21600" o:spt="202" path="m,l,21600r21600,l21600,xe"><v:stroke'
+        ' joinstyle="miter"/><v:path gradientshapeok="t" o:connecttype="rect"/></v:shapetype>'
+        f"{''.join(shapes)}</xml>"
+    ).encode()
 
 
 def _table_xml(table_id: int, sheet: SheetOut, rows: int) -> bytes:
@@ -284,37 +466,19 @@ def _table_xml(table_id: int, sheet: SheetOut, rows: int) -> bytes:
     ).encode()
 
 
-STYLES = (
-    f'{HEAD}<styleSheet xmlns="{MAIN}">'
-    '<numFmts count="2"><numFmt numFmtId="164" formatCode="yyyy\\-mm\\-dd"/>'
-    '<numFmt numFmtId="165" formatCode="yyyy\\-mm\\-dd\\ hh:mm:ss"/></numFmts>'
-    '<fonts count="2"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font>'
-    '<font><b/><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts>'
-    '<fills count="2"><fill><patternFill patternType="none"/></fill>'
-    '<fill><patternFill patternType="gray125"/></fill></fills>'
-    '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
-    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-    '<cellXfs count="5"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
-    '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
-    '<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
-    '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" applyAlignment="1">'
-    '<alignment vertical="top" wrapText="1"/></xf>'
-    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"'
-    ' applyAlignment="1"><alignment vertical="top" wrapText="1"/></xf></cellXfs>'
-    '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
-    '<dxfs count="0"/><tableStyles count="0" defaultTableStyle="TableStyleMedium2"'
-    ' defaultPivotStyle="PivotStyleLight16"/></styleSheet>'
-)
-
 SHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 TABLE_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.table+xml"
+COMMENTS_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"
+VML_TYPE = "application/vnd.openxmlformats-officedocument.vmlDrawing"
 OFFICE_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+TABLE_LINK, COMMENTS_LINK, VML_LINK = "rId1", "rId2", "rId3"  # a sheet's relationships
 
 
 def _content_types(sheets: list[SheetOut]) -> str:
     types = [
         '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
         'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>',
+        f'<Default Extension="vml" ContentType="{VML_TYPE}"/>',
         '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-'
         'officedocument.spreadsheetml.sheet.main+xml"/>',
         '<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-'
@@ -330,10 +494,37 @@ def _content_types(sheets: list[SheetOut]) -> str:
             types.append(
                 f'<Override PartName="/xl/tables/table{tables}.xml" ContentType="{TABLE_TYPE}"/>'
             )
+        if sheet.notes:
+            types.append(
+                f'<Override PartName="/{_comments_part(number)}" ContentType="{COMMENTS_TYPE}"/>'
+            )
     return (
         f'{HEAD}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
         f"{''.join(types)}</Types>"
     )
+
+
+def _comments_part(number: int) -> str:
+    return f"xl/comments{number}.xml"
+
+
+def _vml_part(number: int) -> str:
+    return f"xl/drawings/vmlDrawing{number}.vml"
+
+
+def _links_xml(number: int, table: int | None) -> str:
+    links = []
+    if table is not None:
+        links.append(
+            f'<Relationship Id="{TABLE_LINK}" Type="{OFFICE_REL}/table"'
+            f' Target="../tables/table{table}.xml"/>'
+        )
+    links.append(
+        f'<Relationship Id="{COMMENTS_LINK}" Type="{OFFICE_REL}/comments"'
+        f' Target="../comments{number}.xml"/><Relationship Id="{VML_LINK}"'
+        f' Type="{OFFICE_REL}/vmlDrawing" Target="../drawings/vmlDrawing{number}.vml"/>'
+    )
+    return f'{HEAD}<Relationships xmlns="{PKG_REL}">{"".join(links)}</Relationships>'
 
 
 def _put_sheet(
@@ -342,23 +533,38 @@ def _put_sheet(
     number: int,
     sheet: SheetOut,
     table: int | None,
+    ids: StyleIds,
 ) -> None:
-    """The sheet's XML and, for a table, its table part and the link between them."""
+    """The sheet's XML and, for a table, its table part; its comments and their drawing;
+    the links between them."""
     part = f"xl/worksheets/sheet{number}.xml"
     link = f"xl/worksheets/_rels/sheet{number}.xml.rels"
     if sheet.copied:
         if source is None:
             raise ValueError(f"sheet {sheet.name} is to be copied, but from no file")
-        for name in [part] if table is None else [part, f"xl/tables/table{table}.xml", link]:
+        names = [part]
+        if table is not None:
+            names.append(f"xl/tables/table{table}.xml")
+        if sheet.notes:
+            names += [_comments_part(number), _vml_part(number)]
+        if table is not None or sheet.notes:
+            names.append(link)
+        for name in names:
             copy_member(source, book, name)
         return
+    cells = _Cells(ids, wrapped=sheet.wrapped)
     with book.open(part, "w", force_zip64=True) as out:
-        rows = _write_sheet(out, sheet, selected=number == 1)
+        rows = _write_sheet(out, sheet, number == 1, cells)
     if table is not None:
         book.writestr(f"xl/tables/table{table}.xml", _table_xml(table, sheet, rows))
+    if sheet.notes:
+        book.writestr(_comments_part(number), _comments_xml(cells.notes))
+        book.writestr(_vml_part(number), _vml_xml(cells.notes, number))
+        book.writestr(link, _links_xml(number, table))
+    elif table is not None:
         book.writestr(
             link,
-            f'{HEAD}<Relationships xmlns="{PKG_REL}"><Relationship Id="rId1"'
+            f'{HEAD}<Relationships xmlns="{PKG_REL}"><Relationship Id="{TABLE_LINK}"'
             f' Type="{OFFICE_REL}/table" Target="../tables/table{table}.xml"/></Relationships>',
         )
 
@@ -373,7 +579,9 @@ class _Apart:
     table: int | None
 
 
-def _start_apart(path: Path, number: int, sheet: SheetOut, table: int | None) -> _Apart:
+def _start_apart(
+    path: Path, number: int, sheet: SheetOut, table: int | None, ids: StyleIds
+) -> _Apart:
     """Fork a process that writes the sheet (its XML, table and link) into ``path``.sheetN.
 
     A big sheet costs seconds of one core; the machine has more. The sheet's rows must not
@@ -387,7 +595,7 @@ def _start_apart(path: Path, number: int, sheet: SheetOut, table: int | None) ->
             with zipfile.ZipFile(
                 part, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1
             ) as own:
-                _put_sheet(own, None, number, sheet, table)
+                _put_sheet(own, None, number, sheet, table, ids)
             code = 0
         except BaseException:
             traceback.print_exc()
@@ -396,7 +604,7 @@ def _start_apart(path: Path, number: int, sheet: SheetOut, table: int | None) ->
     return _Apart(pid, part, number, table)
 
 
-def _finish_apart(book: zipfile.ZipFile, apart: _Apart, sheet: SheetOut) -> None:
+def _finish_apart(book: zipfile.ZipFile, apart: _Apart, sheet: SheetOut, ids: StyleIds) -> None:
     """Copy what the child wrote; if it failed, write the sheet here (its rows are unread)."""
     _, status = os.waitpid(apart.pid, 0)
     try:
@@ -405,7 +613,7 @@ def _finish_apart(book: zipfile.ZipFile, apart: _Apart, sheet: SheetOut) -> None
                 for name in own.namelist():
                     copy_member(own, book, name)
             return
-        _put_sheet(book, None, apart.number, sheet, apart.table)
+        _put_sheet(book, None, apart.number, sheet, apart.table, ids)
     finally:
         apart.part.unlink(missing_ok=True)
 
@@ -414,11 +622,22 @@ def _written_apart(sheet: SheetOut) -> bool:
     return sheet.apart and FORKS and not sheet.copied
 
 
-def write_xlsx(path: Path, sheets: list[SheetOut], copy_from: Path | None = None) -> None:
+def _fills(sheets: list[SheetOut]) -> tuple[Fill, ...]:
+    found = (band.fill for sheet in sheets for shading in sheet.shading for band in shading.bands)
+    return tuple(dict.fromkeys(found))
+
+
+def write_xlsx(
+    path: Path, sheets: list[SheetOut], copy_from: Path | None = None, styles: bytes | None = None
+) -> None:
     """Write the sheets, in order, as one .xlsx file at ``path`` (the caller makes it atomic).
 
+    ``styles`` is the stylesheet of the workbook the sheets were read from: every cell
+    format a person's cells point at keeps its index (see contract.xlsx_styles).
     A ``copied`` sheet is taken as it is from ``copy_from``, a file this function wrote with
-    the same sheets in the same places (see contract.reuse)."""
+    the same sheets in the same places, whose stylesheet ``styles`` is (see contract.reuse)."""
+    sheet_styles = stylesheet(styles, _fills(sheets))
+    ids = sheet_styles.ids
     entries: list[str] = []
     relations: list[str] = []
     placed: list[tuple[int, SheetOut, int | None]] = []  # (sheet number, sheet, table number)
@@ -437,13 +656,13 @@ def write_xlsx(path: Path, sheets: list[SheetOut], copy_from: Path | None = None
             f' Type="{OFFICE_REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
         )
         aparts = [  # started first, so that they run while this process writes the rest
-            (_start_apart(path, number, sheet, table), sheet)
+            (_start_apart(path, number, sheet, table, ids), sheet)
             for number, sheet, table in placed
             if _written_apart(sheet)
         ]
         for number, sheet, table in placed:
             if not _written_apart(sheet):
-                _put_sheet(book, source, number, sheet, table)
+                _put_sheet(book, source, number, sheet, table, ids)
             state = "" if sheet.state == "visible" else f' state="{sheet.state}"'
             entries.append(
                 f'<sheet name="{_attr(sheet.name)}" sheetId="{number}"{state} r:id="rId{number}"/>'
@@ -457,8 +676,8 @@ def write_xlsx(path: Path, sheets: list[SheetOut], copy_from: Path | None = None
             ' Target="styles.xml"/>'
         )
         for apart, sheet in aparts:
-            _finish_apart(book, apart, sheet)
-        book.writestr("xl/styles.xml", STYLES)
+            _finish_apart(book, apart, sheet, ids)
+        book.writestr("xl/styles.xml", sheet_styles.xml)
         book.writestr(
             "xl/workbook.xml",
             f'{HEAD}<workbook xmlns="{MAIN}" xmlns:r="{REL}"><workbookPr/>'

@@ -301,12 +301,22 @@ def scored(
             undecided += 1
         else:
             judgements.append(verdict)
+    # each document's labels and predictions apart: a list field is matched per document,
+    # and scanning every key for each one made scoring quadratic in the folder's size
+    labels_of: dict[str, dict[Key, Label]] = defaultdict(dict)
+    for key, label in labels.items():
+        labels_of[key[0]][key] = label
+    predictions_of: dict[str, dict[Key, Mapping[str, Any]]] = defaultdict(dict)
+    for key, row in by_key.items():
+        predictions_of[key[0]][key] = row
     for list_field, item_specs in list_specs.items():
         paths = {spec.path for spec in item_specs}
         documents = sorted({k[0] for k in labels if k[1] in paths or k[1] == list_field})
         for doc_id in documents:
             closed = (doc_id, list_field, None) in labels
-            found, left = _list_judgements(doc_id, item_specs, labels, by_key, closed)
+            found, left = _list_judgements(
+                doc_id, item_specs, labels_of[doc_id], predictions_of[doc_id], closed
+            )
             judgements.extend(found)
             undecided += left
     grounding = [

@@ -1,7 +1,8 @@
 """The HTML report: a bar chart per field and, per document, each value beside its quote.
 
-One self-contained file (inline SVG and CSS, no scripts, nothing fetched), so it can be
-mailed to a client or opened from a CI artefact offline.
+One self-contained file (inline SVG, CSS and one small inline script, nothing fetched), so
+it can be mailed to a client or opened from a CI artefact offline. Documents given a PDF
+show their pages with each value's box (evals.report_pages).
 """
 
 from __future__ import annotations
@@ -15,13 +16,17 @@ from contract.labels import ALL_FIELDS
 from evals.calibration import Calibration
 from evals.labels import Disagreement
 from evals.metrics import Judgement, Rate, Scores, Tally
+from evals.pictures import PICTURE_SCRIPT, PICTURE_STYLE, PdfFile
 from evals.regression import Comparison
 from evals.reliability import reliability_chart, reliability_rows, threshold_lines
+from evals.report_pages import STYLE as PAGES_STYLE
+from evals.report_pages import Shown, document_pictures, not_found_note, row_key
 
 BAR_WIDTH = 420
 ROW_HEIGHT = 44
 LABEL_WIDTH = 280
 GREEN, RED, GREY = "#2e7d32", "#c62828", "#555"
+FOLDED_ROWS = 50  # a per-document table longer than this is folded (<details>)
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 24px; color: #222; }
@@ -48,6 +53,8 @@ class ReportData:
     comparison: Comparison | None = None
     disagreements: Sequence[Disagreement] = field(default_factory=list)
     notes: Sequence[str] = field(default_factory=list)
+    shown: Sequence[str] | None = None  # documents shown value by value, in order (None: all)
+    pdfs: Mapping[str, PdfFile] = field(default_factory=dict)  # shown documents' PDFs: pages
     calibration: Calibration | None = None
 
 
@@ -138,21 +145,30 @@ def _shown(value: Any) -> str:
     return '<span class="muted">(empty)</span>' if value in (None, "") else escape(str(value))
 
 
-def document_section(doc_id: str, data: ReportData) -> str:
-    """Every value of one document beside its quote, with the label it was judged against."""
-    judgements = [j for j in data.scores.judgements if j.key[0] == doc_id]
+def document_section(
+    doc_id: str,
+    data: ReportData,
+    values: Sequence[Mapping[str, Any]],
+    judgements: Sequence[Judgement],
+) -> str:
+    """Every value of one document beside its quote, with the label it was judged against
+    (``values`` and ``judgements`` are the document's)."""
     by_value: dict[tuple[str, int | None], Judgement] = {
         (j.key[1], j.item): j for j in judgements if j.item is not None
     }
     by_key = {(j.key[1], j.key[2]): j for j in judgements}
     rows: list[str] = []
     seen: set[int] = set()
-    for value in (v for v in data.values if v.get("doc_id") == doc_id):
+    pdf = data.pdfs.get(doc_id)
+    shown: list[Shown] = []
+    for index, value in enumerate(values):
         key = (str(value.get("field")), value.get("item"))
         judgement = by_value.get(key) if value.get("item") is not None else by_key.get(key)
         if judgement is not None:
             seen.add(id(judgement))
-        rows.append(_value_row(key, value, judgement))
+        if pdf is not None:
+            shown.append(Shown(row_key(doc_id, index), value, judgement))
+        rows.append(_value_row(key, value, judgement, shown[-1].key if pdf else None))
     for judgement in judgements:
         if id(judgement) not in seen:
             rows.append(_value_row((judgement.key[1], judgement.key[2]), None, judgement))
@@ -161,16 +177,23 @@ def document_section(doc_id: str, data: ReportData) -> str:
         "<tr><th>field</th><th>item</th><th>value</th><th>quote (page)</th><th>grounded</th>"
         "<th>label</th><th></th></tr>"
     )
+    table = f"<table>{head}{''.join(rows)}</table>"
+    if pdf is not None:
+        pages = document_pictures(shown, pdf, doc_id)
+        table = f'<div class="side"><div class="pages">{pages}</div><div>{table}</div></div>'
     return (
+        f'<section id="d-{escape(doc_id)}">'
         f"<h3>{escape(data.files.get(doc_id, doc_id))} <span class=muted>{escape(doc_id)}"
         f" · accuracy {percent(tally.accuracy)} · hallucination"
-        f" {percent(tally.hallucination)}</span></h3>"
-        f"<table>{head}{''.join(rows)}</table>"
+        f" {percent(tally.hallucination)}</span></h3>{table}</section>"
     )
 
 
 def _value_row(
-    key: tuple[str, Any], value: Mapping[str, Any] | None, judgement: Judgement | None
+    key: tuple[str, Any],
+    value: Mapping[str, Any] | None,
+    judgement: Judgement | None,
+    linked_to: str | None = None,  # the row's key (data-v) when its box is on a picture
 ) -> str:
     shown = value.get("value") if value else None
     quote = value.get("quote") if value else None
@@ -186,10 +209,13 @@ def _value_row(
         if quote
         else '<span class="muted">–</span>'
     )
+    if linked_to is not None and value is not None:
+        quote_cell += not_found_note(value)
     grounded_text = "–" if grounded is None else ("yes" if grounded else "NO")
     item = "" if key[1] is None else str(key[1])
+    linked = f' id="r-{linked_to}" data-v="{linked_to}"' if linked_to else ""
     return (
-        f'<tr class="{css}"><td>{escape(key[0])}</td><td class=num>{item}</td>'
+        f'<tr class="{css}"{linked}><td>{escape(key[0])}</td><td class=num>{item}</td>'
         f"<td>{_shown(shown)}</td><td>{quote_cell}</td><td>{grounded_text}</td>"
         f'<td>{label}</td><td class="mark">{mark}</td></tr>'
     )
@@ -258,7 +284,8 @@ def html_report(data: ReportData) -> str:
     documents = sorted(data.scores.by_document, key=lambda d: data.files.get(d, d))
     parts = [
         f"<!DOCTYPE html><html lang=en><head><meta charset=utf-8><title>{escape(data.title)}"
-        f"</title><style>{STYLE}</style></head><body><h1>{escape(data.title)}</h1>",
+        f"</title><style>{STYLE}{PICTURE_STYLE if data.pdfs else ''}"
+        f"{PAGES_STYLE if data.pdfs else ''}</style></head><body><h1>{escape(data.title)}</h1>",
         "".join(f"<p class=muted>{escape(note)}</p>" for note in data.notes),
         tally_table("overall", {ALL_FIELDS: overall}, {}),
         "<h2>Per field</h2>",
@@ -285,13 +312,45 @@ def html_report(data: ReportData) -> str:
             f"<th>field</th><th>item</th><th>opinions</th></tr>{rows}</table>"
         )
     parts.append("<h2>Per document</h2>")
-    parts.append(
-        tally_table(
-            "document",
-            {d: data.scores.by_document[d] for d in documents},
-            {d: data.files.get(d, d) for d in documents},
-        )
+    per_document = tally_table(
+        "document",
+        {d: data.scores.by_document[d] for d in documents},
+        {d: data.files.get(d, d) for d in documents},
     )
-    parts += [document_section(doc_id, data) for doc_id in documents]
+    if len(documents) > FOLDED_ROWS:  # thousands of rows: folded, so the values come next
+        per_document = (
+            f"<details><summary>All {len(documents)} documents' figures</summary>"
+            f"{per_document}</details>"
+        )
+    parts.append(per_document)
+    shown = documents if data.shown is None else list(data.shown)
+    if data.shown is not None:
+        parts.append(shown_note(shown, documents, data))
+    values_of: dict[str, list[Mapping[str, Any]]] = {doc_id: [] for doc_id in shown}
+    for value in data.values:
+        values_of.get(str(value.get("doc_id")), []).append(value)
+    judgements_of: dict[str, list[Judgement]] = {doc_id: [] for doc_id in shown}
+    for judgement in data.scores.judgements:
+        judgements_of.get(judgement.key[0], []).append(judgement)
+    parts += [
+        document_section(doc_id, data, values_of[doc_id], judgements_of[doc_id]) for doc_id in shown
+    ]
+    if data.pdfs:
+        parts.append(f"<script>{PICTURE_SCRIPT}</script>")
     parts.append("</body></html>")
     return "".join(parts)
+
+
+def shown_note(shown: Sequence[str], documents: Sequence[str], data: ReportData) -> str:
+    """Which documents are shown value by value, as links: a report of thousands shows the
+    few most worth a look, so it stays a file a browser opens at once."""
+    links = ", ".join(
+        f'<a href="#d-{escape(doc_id)}">{escape(data.files.get(doc_id, doc_id))}</a>'
+        for doc_id in shown
+    )
+    pictured = sum(data.pdfs[d].path is not None for d in shown if d in data.pdfs)
+    return (
+        f"<p>Below, value by value: {len(shown)} of {len(documents)} documents, those with"
+        f" wrong, ungrounded or least sure values first, {pictured} with their pages (hover"
+        f" or click a value or a box). All values are in the workbook. {links}</p>"
+    )

@@ -17,7 +17,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 # Each command lives in its own module under extract/commands, imported only when it runs:
 # `extract run` never pays for pandas, and the CLI answers at once.
-COMMAND_MODULES = ("run", "inspect", "schemas", "score", "export", "assign", "providers")
+COMMAND_MODULES = ("run", "inspect", "schemas", "score", "export", "assign", "providers", "review")
 
 USER_ERRORS = (ExtractError, SchemaNotFound, WorkbookRefused)
 

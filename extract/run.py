@@ -28,6 +28,7 @@ from extract.backends.base import Extraction
 from extract.backends.chain import Answerer, answerers
 from extract.backends.embedded import embedded_extraction
 from extract.batch import OnProgress, batch_answers
+from extract.boxes import quote_boxes
 from extract.confidence import value_confidences
 from extract.documents import Document, folder_documents, split_of, unique_documents
 from extract.errors import ExtractError, WorkbookError
@@ -427,6 +428,7 @@ def _checked(
     """A document's values checked against its pages and the schema's sums, each with its
     confidence: for a new answer, and again for a cached one when the formula changed."""
     checked = grounded_values(parsed, values)
+    boxes = quote_boxes(parsed, ((value.page, value.quote) for value in values))
     sums = sum_checks(schema, values)
     confidences = value_confidences(
         parsed, checked, sums, scores, retries, exact_source=source == Source.EMBEDDED_XML
@@ -443,9 +445,9 @@ def _checked(
             "kind": item.value.kind,
             "source": source,
             "confidence": confidence,
-            "box": None,
+            "box": box,
         }
-        for item, confidence in zip(checked, confidences, strict=True)
+        for item, confidence, box in zip(checked, confidences, boxes, strict=True)
     ]
     return DocumentOutcome(
         doc_id=parsed.doc_id,
@@ -590,9 +592,8 @@ def execute(
     request_log.store = store
     schema_spec = resolved_schema_spec(options.schema)  # loads from any folder later (score)
     threshold, reason = review_threshold(store, options.accept_above, backend)
-    store.start_run(
-        run_id, backend.name, backend.model, schema_spec, str(options.folder), threshold
-    )
+    folder = str(options.folder.resolve())  # the review pictures find the PDFs from any folder
+    store.start_run(run_id, backend.name, backend.model, schema_spec, folder, threshold)
     summary = RunSummary(
         run_id,
         backend.name,
@@ -654,6 +655,7 @@ def execute(
                 store.run_content(run_id),
                 SavedWorkbook.from_json(store.workbook_save(options.workbook)),
                 review_threshold=threshold,
+                pdf_folder=options.folder,
             )
             store.record_workbook_save(options.workbook, saved.as_json())
         except WorkbookRefused as error:

@@ -273,6 +273,12 @@ class StoredAnswer:
     error: str = ""
 
 
+def _value_dicts(text: str) -> Iterator[dict[str, Any]]:
+    """A value set's rows by column name; columns added since it was kept read as None."""
+    for row in json.loads(text):
+        yield dict(zip(VALUE_COLUMNS, (*row, *_PADDING[len(row) :]), strict=True))
+
+
 def run_values_of(path: Path, run_id: str) -> Iterator[dict[str, Any]]:
     """Store.iter_run_values on a connection of its own, opened when the first value is
     asked for: safe in a forked process, where the parent's connection must not be used."""
@@ -607,9 +613,24 @@ class Store:
             (run_id,),
         )
         for doc_id, file, made_by, text in documents:
-            for row in json.loads(text):
-                value = dict(zip(VALUE_COLUMNS, (*row, *_PADDING[len(row) :]), strict=True))
+            for value in _value_dicts(text):
                 yield {"run_id": made_by, "doc_id": doc_id, **value, "file": file}
+
+    def documents_last_read(self) -> dict[str, dict[str, Any]]:
+        """Per document, the last run that read it: file name, sha256, values digest, and
+        that run's folder (where the review pictures look for the PDF)."""
+        rows = self.db.execute(
+            "SELECT d.doc_id, d.file, d.sha256, d.values_digest, d.run_id, r.folder"
+            " FROM run_documents d JOIN runs r ON r.run_id = d.run_id ORDER BY r.rowid"
+        )
+        return {row["doc_id"]: dict(row) for row in rows}
+
+    def kept_values(self, digest: str) -> list[dict[str, Any]]:
+        """A document's values kept under ``digest`` (see keep_values); [] when unknown."""
+        row = self.db.execute(
+            "SELECT rows_json FROM value_sets WHERE digest = ?", (digest,)
+        ).fetchone()
+        return [] if row is None else list(_value_dicts(row[0]))
 
     def run_content(self, run_id: str) -> str:
         """A digest of everything the run gives the workbook's value sheets: which documents,

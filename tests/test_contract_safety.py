@@ -8,6 +8,7 @@ a PDF whose text holds a formula lands in the workbook as text.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import zipfile
 from pathlib import Path
@@ -173,16 +174,20 @@ def test_formulas_in_a_pdf_are_stored_as_text(tmp_path: Path) -> None:
     workbook = tmp_path / "contract.xlsx"
     code, lines = run(folder, workbook)
     assert code == 0, lines
-    with zipfile.ZipFile(workbook) as book:
-        sheets = [n for n in book.namelist() if n.startswith("xl/worksheets/sheet")]
-        assert not any(b"<f>" in book.read(name) for name in sheets), "a formula was written"
+    with zipfile.ZipFile(workbook) as archive:
+        sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/sheet")]
+        formulas = [f for name in sheets for f in re.findall(rb"<f>(.*?)</f>", archive.read(name))]
+    page_link = rb'HYPERLINK\("pdfs/formula-injection\.pdf#page=1","p\. 1"\)'
+    assert formulas and all(re.fullmatch(page_link, f) for f in formulas), "a formula was written"
     book = load_workbook(workbook)
     texts = {
         cell.value: cell.data_type
         for name in ("extractions", "ground_truth", "final")
         for row in book[name].iter_rows()
         for cell in row
-        if isinstance(cell.value, str) and cell.value.startswith(("=", "+", "-", "@"))
+        if isinstance(cell.value, str)
+        and cell.value.startswith(("=", "+", "-", "@"))
+        and book[name].cell(1, cell.column).value != "link"  # the writer's own page links
     }
     assert HYPERLINK in texts and "@SUM(A1:A9)" in texts and "+INV-7" in texts
     assert set(texts.values()) == {"s"}

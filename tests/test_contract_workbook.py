@@ -7,6 +7,7 @@ import zipfile
 from pathlib import Path
 
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from contract.cells import Formula
 from contract.merge import key_of
@@ -36,7 +37,8 @@ def test_layout_helps_people(tmp_path: Path) -> None:
     assert truth.freeze_panes == "A2"
     (dropdown,) = truth.data_validations.dataValidation
     assert dropdown.formula1 == '"' + ",".join(Verdict.ALL) + '"'
-    assert str(dropdown.sqref).startswith("G2:G")  # the verdict column
+    verdict = get_column_letter(GROUND_TRUTH.columns.index("verdict") + 1)
+    assert str(dropdown.sqref).startswith(f"{verdict}2:{verdict}")  # the verdict column
     assert truth.column_dimensions["E"].width >= len("A very long company name Ltd")
     assert book["README"].column_dimensions["B"].width >= 80
     assert book["_offered"].sheet_state == "veryHidden"

@@ -13,8 +13,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from contract.cells import Formatted, Link, Note
 from contract.keys import key_of
 from contract.kinds import kinds_of
+from contract.links import PageLinks
+from contract.looks import LOOK
 from contract.merge import final_rows, merged_ground_truth
 from contract.run_merge import RunMerge
 from contract.update import extraction_rows, write_run
@@ -41,7 +44,8 @@ def values_of(rng: random.Random) -> list[Row]:
             "kind": "money" if name != "seller" else rng.choice(["text", None]),
             "source": rng.choice(["model", "embedded_xml"]),
             "grounded": rng.choice([None, True, False]),
-            "confidence": rng.choice([None, 0.5, 0.9, 0.99]),
+            "confidence": rng.choice([None, 0.2, 0.5, 0.5, 0.9, 0.99]),
+            "page": rng.choice([None, 1, 2]),
         }
         for doc, name, item in keys
     ]
@@ -56,6 +60,11 @@ def sheet_of(rng: random.Random) -> list[Row]:
             row["item"] = item
         for _ in range(rng.choice([0, 0, 1, 2])):
             row[rng.choice(CELLS)] = rng.choice(TYPED)
+        if rng.random() < 0.3:  # what an earlier run wrote, and a person's formatting
+            row["confidence"] = rng.choice([0.1, 0.9])
+            row["link"] = Link(f"../pdfs/{doc}.pdf#page=1", "p. 1")
+        if rng.random() < 0.2:
+            row[LOOK] = {"suggested": Formatted(None, 7, Note("ana", "<t>look</t>"))}
         rows.append(row)
     return rows
 
@@ -71,7 +80,8 @@ def test_streamed_merge_is_the_in_memory_merge() -> None:
         offered = {key_of(row) for row in existing} | set(rng.sample(UNIVERSE, 3))
         corrections = [{"doc_id": d, "field": f, "item": i, "value": "9"} for d, f, i in UNIVERSE]
         corrections = rng.sample(corrections, 2)
-        extractions = list(extraction_rows(values))
+        links = PageLinks("../pdfs/")
+        extractions = list(extraction_rows(values, links))
         kinds = kinds_of(values)
         merged = merged_ground_truth([dict(row) for row in existing], extractions, offered)
         threshold = rng.choice([0.0, 0.9, 1.0])
@@ -80,7 +90,7 @@ def test_streamed_merge_is_the_in_memory_merge() -> None:
             for row in existing:
                 merge.kept(row)
             merge.offer(offered)
-            merge.add_values(extraction_rows(values), threshold)
+            merge.add_values(extraction_rows(values, links), threshold)
             assert without_blanks(list(merge.ground_truth())) == without_blanks(merged), seed
             assert list(merge.final(corrections)) == final, seed
             keys = offered | {key_of(row) for row in extractions}

@@ -16,7 +16,8 @@ from openpyxl import load_workbook
 from contract import xlsx_write
 from contract.cells import CUT_MARK, MAX_TEXT, Formula, clean_text
 from contract.xlsx_read import XlsxReader
-from contract.xlsx_write import SheetOut, _add_row, _cell, write_xlsx
+from contract.xlsx_styles import stylesheet
+from contract.xlsx_write import SheetOut, _add_row, _cell, _Cells, write_xlsx
 
 
 class Code(str, enum.Enum):
@@ -105,10 +106,11 @@ def test_dates_carry_their_styles(tmp_path: Path) -> None:
 @pytest.mark.parametrize("wrapped", [False, True])
 def test_the_row_fast_path_writes_what_the_cell_path_writes(wrapped: bool) -> None:
     values = [written for written, _ in CASES] + EMPTY + [b"bytes", 3 + 4j, ["list"], -0.0]
+    ids = stylesheet(None).ids
     for value in values:
         parts: list[str] = []
-        _add_row(parts, "7", [value], ["C"], wrapped, {})
-        cell = _cell("C7", value, wrapped)
+        _add_row(parts, "7", [value], ["C"], _Cells(ids, wrapped))
+        cell = _cell("C7", value, _Cells(ids, wrapped))
         assert "".join(parts) == (f'<row r="7">{cell}</row>' if cell else ""), value
 
 

@@ -167,20 +167,28 @@ def _workbook(tmp_path: Path, name: str, xml: str | bytes) -> Path:
     return path
 
 
-def _parsed(path: Path, name: str) -> list[list[Any]]:
+def _parsed(path: Path, name: str, unstyled: frozenset[str] | None = None) -> list[list[Any]]:
     """The rows as the XML parser alone reads them (the reader before its fast path)."""
     book = XlsxReader(path)
     part = next(sheet.part for sheet in book.sheets if sheet.name == name)
     with book.zip.open(part) as stream:
-        return list(book._parsed_rows(stream, _Progress()))
+        return list(book._parsed_rows(stream, _Progress(unstyled=unstyled)))
+
+
+def _styles(rows: list[list[Any]]) -> list[dict[int, int] | None]:
+    return [getattr(row, "styles", None) for row in rows]
 
 
 def _same_rows(path: Path) -> None:
+    """Both ways give the same values, and the same cell formats (a person's: not 0)."""
     book = XlsxReader(path)
     for name in book.sheetnames:
         fast, parsed = list(book.rows(name)), _parsed(path, name)
         assert fast == parsed, name
         assert [[type(v) for v in row] for row in fast] == [[type(v) for v in r] for r in parsed]
+        styled = list(book.rows(name, frozenset({0})))
+        assert styled == fast
+        assert _styles(styled) == _styles(_parsed(path, name, frozenset({"0"}))), name
 
 
 @pytest.mark.parametrize("name", SHEETS)

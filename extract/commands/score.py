@@ -16,11 +16,13 @@ import click
 from contract.update import write_scores
 from contract.workbook import refuse_if_open
 from evals.report import html_report
+from evals.report_pages import PICTURED_DOCUMENTS, SHOWN_VALUES
 from evals.scoring import scores_sheet, scoring
 from evals.scoring_json import scoring_json
 from extract.cli import workbook_option
 from extract.commands.score_tables import print_scores, wide_console
 from extract.errors import ExtractError, InputError
+from extract.review import report_pictures
 from extract.store import Store
 from schemas.vocabulary import Split
 
@@ -60,6 +62,16 @@ class BelowThreshold(ExtractError):
     help="Also write an HTML report (bar chart per field, values beside quotes).",
 )
 @click.option(
+    "--documents",
+    "detailed",
+    type=click.IntRange(0),
+    default=PICTURED_DOCUMENTS,
+    show_default=True,
+    help="With --html: documents shown value by value, with their pages and each value's"
+    f" box (wrong, ungrounded and least sure first; fewer when their values pass"
+    f" {SHOWN_VALUES:,}).",
+)
+@click.option(
     "--fail-under",
     type=click.FloatRange(0, 1),
     default=None,
@@ -74,6 +86,7 @@ def command(
     truth: Path | None,
     as_json: bool,
     html: Path | None,
+    detailed: int,
     fail_under: float | None,
 ) -> None:
     """Score a run against the labels: accuracy, hallucination, omission, ungrounded rates."""
@@ -89,16 +102,18 @@ def command(
         result = scoring(store, workbook, run_id, split, against, labels, truth)
         if workbook.exists():
             write_scores(workbook, scores_sheet(result), store.runs_and_scorings())
+        if html is not None:
+            html.parent.mkdir(parents=True, exist_ok=True)
+            data = report_pictures(result.report(), store, workbook, html.parent, detailed)
+            html.write_text(html_report(data), encoding="utf-8")
     finally:
         store.close()
     if as_json:
         click.echo(json.dumps(scoring_json(result), indent=2, default=str))
     else:
         print_scores(wide_console(), result)
-    if html is not None:
-        html.write_text(html_report(result.report()), encoding="utf-8")
-        if not as_json:
-            click.echo(f"report: {html.resolve()}")
+    if html is not None and not as_json:
+        click.echo(f"report: {html.resolve()}")
     accuracy = result.scores.overall.accuracy.value
     if fail_under is not None and (accuracy is None or accuracy < fail_under):
         shown = "no labeled keys" if accuracy is None else f"accuracy {accuracy:.4f}"
