@@ -100,6 +100,16 @@ def read_key(ocr: str) -> str:
     return f"{PARSER}+{reader_version()}-{ocr}"
 
 
+def cached_reading(store: Store, sha256: str) -> tuple[str, str, bytes] | None:
+    """A PDF's pages as a run last read them, from the parse cache: OCR'd (under either
+    mode that reads) where OCR read them, else the text layer's; None when never parsed."""
+    for key in (read_key(Ocr.AUTO), read_key(Ocr.FORCE), PARSER):
+        found = store.cached_parse(sha256, key)
+        if found is not None:
+            return found
+    return None
+
+
 def pages_blob(pages: tuple[Page, ...]) -> bytes:
     """Pages as JSON, but the words' boxes as raw little-endian doubles after it: writing
     and reading thousands of floats as text cost more than parsing the page."""
