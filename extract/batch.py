@@ -31,6 +31,7 @@ from extract.backends.base import BatchResult
 from extract.documents import Document
 from extract.embedded import embedded_result
 from extract.errors import InputError
+from extract.ocr import Ocr
 from extract.parse import DEFAULT_TIMEOUT_S, Parsed, ParseStage, cpu_count
 from extract.pdf import ParsedDocument
 from extract.store import Store, StoredAnswer
@@ -120,6 +121,7 @@ def batch_answers(
     sleep: Callable[[float], None] = time.sleep,
     parse_timeout: float = DEFAULT_TIMEOUT_S,
     force: bool = False,
+    ocr: str = Ocr.AUTO,
 ) -> BatchAnswers:
     """Answers for ``pending`` (cache key, document): kept, resumed, or from new batches.
 
@@ -141,7 +143,7 @@ def batch_answers(
     ]
     unbuilt: set[str] = set()
     if fresh:
-        with ParseStage[None](store, timeout_s=parse_timeout) as stage:
+        with ParseStage[None](store, timeout_s=parse_timeout, ocr=ocr) as stage:
             requests = built_requests(backend, schema, fresh, stage, unbuilt)
             for chunk in request_chunks(requests, MAX_BATCH_REQUESTS, MAX_BATCH_BYTES, unbuilt):
                 doc_ids = {key: documents[key].doc_id for key, _ in chunk}

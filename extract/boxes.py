@@ -97,7 +97,7 @@ def reading_order(words: Sequence[Word]) -> Sequence[Word]:
 
 
 def union_box(words: Sequence[Word]) -> Box:
-    _, x0, top, x1, bottom = zip(*words, strict=True)
+    _, x0, top, x1, bottom, *_ = zip(*words, strict=True)  # a word may carry more (its score)
     return [
         round(min(x0), DIGITS),
         round(min(top), DIGITS),

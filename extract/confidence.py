@@ -2,7 +2,8 @@
 
 Gathers each value's ``Evidence`` (where its quote was found, whether our parser reads the
 value in it, the schema's sums, the value printed elsewhere, validation retries, the
-backend's own score) and applies the one formula, schemas.confidence.value_confidence.
+backend's own score, the OCR score of the quoted words on a scanned page) and applies the
+one formula, schemas.confidence.value_confidence.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from extract.grounding import (
     printed_dates,
     sums_by_field,
 )
+from extract.ocr import quote_ocr_score
 from extract.pdf import ParsedDocument
 from schemas.base import FieldValue
 from schemas.confidence import EXACT_SOURCE_SCORE, ON_PAGE, Evidence, value_confidence
@@ -107,6 +109,7 @@ def value_confidences(
             score is None and read and found in ON_PAGE and printed.elsewhere(value),
             retries,
             score,
+            quote_ocr_score(document.page(value.page or 0), value.quote or ""),
         )
         confidence = known.get(evidence)
         if confidence is None:

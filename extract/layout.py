@@ -97,6 +97,9 @@ def seen_codes(codes: NDArray[np.uint32]) -> tuple[NDArray[np.uint32], NDArray[n
     return codes, ~unseen
 
 
+TEXT_SCORE = 1.0  # the score of a word from the text layer: as sure as the PDF itself
+
+
 class Word(NamedTuple):
     """A word and its box in top-down coordinates. A tuple: a page has hundreds of words,
     made here and again whenever a page is read back from the parse cache."""
@@ -106,9 +109,10 @@ class Word(NamedTuple):
     top: float
     x1: float
     bottom: float
+    score: float = TEXT_SCORE  # how sure OCR was of the word: its least sure character
 
 
-# Word from an iterable of its five fields, without a Python-level __new__ per word
+# Word from an iterable of all its fields, without a Python-level __new__ per word
 make_word: Callable[[Iterable[Any]], Word] = partial(tuple.__new__, Word)
 
 
@@ -202,7 +206,7 @@ def words_of(chars: Chars) -> list[Word]:
                 np.minimum.reduceat(top, spans)[solid].tolist(),
                 np.maximum.reduceat(x1, spans)[solid].tolist(),
                 np.maximum.reduceat(bottom, spans)[solid].tolist(),
-                strict=True,
+                repeat(TEXT_SCORE),
             ),
         )
     )
@@ -262,7 +266,7 @@ def plain_words(
                 map(min, map(top.__getitem__, spans)),
                 map(max, map(x1.__getitem__, spans)),
                 map(max, map(bottom.__getitem__, spans)),
-                strict=True,
+                repeat(TEXT_SCORE),
             ),
         )
     )

@@ -6,6 +6,11 @@ and replaced, and its document comes back with Status.TIMEOUT; one that dies (a 
 crash) gives Status.CORRUPT. Parsed pages are cached in the run store by the PDF's sha256, so
 an unchanged PDF is parsed once. A CPU-bound backend can hand the stage a ``then`` step that
 runs in the worker right after parsing, so extraction uses every core too.
+
+Pages without a text layer are OCR'd by a second set of processes, a page each, at a lower
+CPU priority: a scan's seconds a page never hold up the digital documents queued behind it,
+and a long scan is read on every core. The text layer is cached under PARSER whatever the
+mode; a document OCR has read is cached again under a key that names the mode.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
-from itertools import chain
+from itertools import chain, repeat
 from multiprocessing.connection import Connection, wait
 from operator import itemgetter
 from pathlib import Path
@@ -30,13 +35,28 @@ from typing import Any, Generic, TypeVar
 
 from extract.documents import Document
 from extract.errors import ExtractError
-from extract.layout import make_word
-from extract.pdf import Page, ParsedDocument, outcome_of, parsed_document
+from extract.layout import TEXT_SCORE, make_word
+from extract.ocr import Ocr, pages_to_read, read_page, reader_version
+from extract.pdf import (
+    Page,
+    ParsedDocument,
+    ocr_failure,
+    outcome_of,
+    parsed_document,
+    read_page_of,
+    status_of_pages,
+)
 from extract.store import Store
 from schemas.vocabulary import Status
 
 PARSER = "pdfium-3"  # the parse cache key beside the sha256: bump it when pages come out different
-DEFAULT_TIMEOUT_S = 60.0
+DEFAULT_TIMEOUT_S = 60.0  # per document (a page OCR reads gets READ_TIMEOUT_FACTOR times it)
+# OCR processes yield the CPU to the parsing of digital documents: at nice 10 these still
+# took twice as long beside the scans (bench_ocr), at 15 no longer; so starved on a busy
+# machine, a page gets several times the parse timeout
+READER_NICE = 15
+READ_TIMEOUT_FACTOR = 5
+MAX_READERS = 4  # OCR processes at most; on more cores each runs several threads
 FORKS = "fork" in multiprocessing.get_all_start_methods()  # else ``then`` must be picklable
 PARENT_CHECK_S = 1.0  # how often an idle worker checks that its run is still alive
 TASKS_PER_WORKER = 500  # a worker is replaced after this many documents, so leaks cannot pile up
@@ -53,6 +73,14 @@ class ParserCrashed(ExtractError):
     """The worker process died while parsing a document (a crash in the PDF library)."""
 
 
+class PageNotRead(ExtractError):
+    """OCR could not read a page: the document's status and the error that says why."""
+
+    def __init__(self, status: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
 def cpu_count() -> int:
     """Cores this process may use (a container's limit, not the host's)."""
     try:
@@ -63,7 +91,23 @@ def cpu_count() -> int:
 
 # the parse cache: pages as compressed JSON (never pickle: the store is just a file) ----------
 
-WORD_TEXT, WORD_BOX = itemgetter(0), itemgetter(1, 2, 3, 4)
+WORD_TEXT, WORD_BOX, WORD_SCORE = itemgetter(0), itemgetter(1, 2, 3, 4), itemgetter(5)
+
+
+def read_key(ocr: str) -> str:
+    """The parse cache's key, beside the sha256, of a document OCR has read under the mode
+    ``ocr``; the text layer alone is cached under PARSER, whatever the mode."""
+    return f"{PARSER}+{reader_version()}-{ocr}"
+
+
+def cached_reading(store: Store, sha256: str) -> tuple[str, str, bytes] | None:
+    """A PDF's pages as a run last read them, from the parse cache: OCR'd (under either
+    mode that reads) where OCR read them, else the text layer's; None when never parsed."""
+    for key in (read_key(Ocr.AUTO), read_key(Ocr.FORCE), PARSER):
+        found = store.cached_parse(sha256, key)
+        if found is not None:
+            return found
+    return None
 
 
 def pages_blob(pages: tuple[Page, ...]) -> bytes:
@@ -77,6 +121,7 @@ def pages_blob(pages: tuple[Page, ...]) -> bytes:
             page.height,
             list(map(WORD_TEXT, page.words)),
             page.tables,
+            *((page.source, page.turn, list(map(WORD_SCORE, page.words))) if page.ocr else ()),
         ]
         for page in pages
     ]
@@ -103,11 +148,20 @@ def blob_pages(blob: bytes) -> tuple[Page, ...]:
             text=text,
             width=width,
             height=height,
-            words=tuple(map(make_word, zip(texts, values, values, values, values, strict=False))),
+            words=tuple(map(make_word, zip(texts, *repeat(values, 4), scores, strict=False))),
             tables=tuple(tuple(tuple(row) for row in table) for table in tables),
+            source=source,
+            turn=turn,
         )
-        for number, text, width, height, texts, tables in json.loads(raw[8 : 8 + size])
+        for number, text, width, height, texts, tables, source, turn, scores in map(
+            _with_text_source, json.loads(raw[8 : 8 + size])
+        )
     )
+
+
+def _with_text_source(row: list[Any]) -> list[Any]:
+    """A cached page row; a text page's has no source, turn and scores."""
+    return row if len(row) > 6 else [*row, Ocr.TEXT, 0.0, repeat(TEXT_SCORE)]
 
 
 @dataclass(frozen=True)
@@ -115,6 +169,7 @@ class CachedParse:
     status: str
     error: str
     blob: bytes
+    read: bool = False  # OCR has read the pages it was asked to (else: the text layer only)
 
 
 @dataclass(frozen=True)
@@ -127,14 +182,17 @@ class Parsed(Generic[T]):
     document: ParsedDocument | None  # None when ``then`` already used it in the worker
     value: T | None = None
     fresh: CachedParse | None = None  # just parsed: for the parse cache
+    unread: tuple[int, ...] = ()  # pages OCR has yet to read (``document`` holds the rest)
 
 
-Task = tuple[Document, CachedParse | None, bool]  # the document, its cached pages, cache it?
+# the document, its cached pages, cache it?, the OCR mode
+Task = tuple[Document, CachedParse | None, bool, str]
 
 
 def parsed_in_worker(then: Callable[[ParsedDocument], T] | None, task: Task) -> Parsed[T]:
-    """What a worker does with one document: parse it (or read its cached pages), then ``then``."""
-    document, cached, to_cache = task
+    """What a worker does with one document: parse it (or read its cached pages), then
+    ``then``; a document with pages to OCR goes back without either, for the readers."""
+    document, cached, to_cache, ocr = task
     fresh = None
     if cached is None:
         parsed = parsed_document(document)
@@ -143,6 +201,10 @@ def parsed_in_worker(then: Callable[[ParsedDocument], T] | None, task: Task) -> 
     else:
         parsed = outcome_of(document, cached.status, cached.error, blob_pages(cached.blob))
     pages = len(parsed.pages)
+    readable = parsed.status in (Status.OK, Status.NO_TEXT)
+    unread = pages_to_read(parsed.pages, ocr) if readable and not (cached and cached.read) else ()
+    if unread:
+        return Parsed(parsed.status, parsed.error, pages, parsed, None, fresh, unread)
     if then is None:
         return Parsed(parsed.status, parsed.error, pages, parsed, None, fresh)
     return Parsed(parsed.status, parsed.error, pages, None, then(parsed), fresh)
@@ -151,9 +213,11 @@ def parsed_in_worker(then: Callable[[ParsedDocument], T] | None, task: Task) -> 
 # worker processes that can be killed one at a time -------------------------------------------
 
 
-def _serve(connection: Connection, work: Callable[[Any], Any]) -> None:
+def _serve(connection: Connection, work: Callable[[Any], Any], nice: int = 0) -> None:
     """A worker's loop: one task in, one ("ok" | "error", payload) out, until told to stop,
     or until the run is gone (killed: forked siblings hold its pipe ends, so no EOF comes)."""
+    if nice:
+        os.nice(nice)
     parent = os.getppid()
     while True:
         if not connection.poll(PARENT_CHECK_S):
@@ -184,9 +248,9 @@ class _Job:
 
 
 class _Worker:
-    def __init__(self, context: Any, work: Callable[[Any], Any]) -> None:
+    def __init__(self, context: Any, work: Callable[[Any], Any], nice: int = 0) -> None:
         self.connection, child = context.Pipe()
-        self.process = context.Process(target=_serve, args=(child, work), daemon=True)
+        self.process = context.Process(target=_serve, args=(child, work, nice), daemon=True)
         self.process.start()
         child.close()
         self.job: _Job | None = None
@@ -213,17 +277,21 @@ class WorkerPool(Generic[T, R]):
     Unlike ProcessPoolExecutor, a task that overruns its deadline costs only its own worker:
     that process is killed, the task's future gets ParseTimeout, and a fresh worker takes its
     place. Workers are forked where the platform allows it, so ``work`` need not be picklable.
+    ``nice`` lowers the workers' CPU priority (os.nice), so other work goes first.
     """
 
-    def __init__(self, work: Callable[[T], R], workers: int, timeout_s: float) -> None:
+    def __init__(
+        self, work: Callable[[T], R], workers: int, timeout_s: float, nice: int = 0
+    ) -> None:
         self._context = multiprocessing.get_context("fork" if FORKS else "spawn")
         self._work = work
         self._timeout = timeout_s
+        self._nice = nice
         self._queue: deque[_Job] = deque()
         self._lock = threading.Lock()
         self._closing = False
         self._wake_read, self._wake_write = self._context.Pipe(duplex=False)
-        self._workers = [_Worker(self._context, work) for _ in range(max(1, workers))]
+        self._workers = [_Worker(self._context, work, nice) for _ in range(max(1, workers))]
         self._thread = threading.Thread(target=self._dispatch, name="parse-pool", daemon=True)
         self._thread.start()
 
@@ -278,15 +346,12 @@ class WorkerPool(Generic[T, R]):
 
     def _assign(self) -> None:
         for index, worker in enumerate(self._workers):
-            with self._lock:
-                if worker.job is not None or not self._queue:
-                    continue
-                job = self._queue.popleft()
-            if not job.future.set_running_or_notify_cancel():
+            job = self._next_job(worker)
+            if job is None:
                 continue
             if worker.done >= TASKS_PER_WORKER:
                 worker.stop(kill=False)
-                worker = self._workers[index] = _Worker(self._context, self._work)
+                worker = self._workers[index] = _Worker(self._context, self._work, self._nice)
             job.deadline = time.monotonic() + self._timeout
             try:
                 worker.connection.send(job.task)
@@ -294,6 +359,17 @@ class WorkerPool(Generic[T, R]):
                 job.future.set_exception(error)
                 continue
             worker.job = job
+
+    def _next_job(self, worker: _Worker) -> _Job | None:
+        """The next queued job nobody cancelled, for an idle worker: cancelled ones are
+        dropped here, else a queue of them would keep the pool from ever closing."""
+        while True:
+            with self._lock:
+                if worker.job is not None or not self._queue:
+                    return None
+                job = self._queue.popleft()
+            if job.future.set_running_or_notify_cancel():
+                return job
 
     def _collect(self, worker: _Worker, ready: list[Any]) -> None:
         job = worker.job
@@ -327,7 +403,7 @@ class WorkerPool(Generic[T, R]):
 
     def _replace(self, worker: _Worker, kill: bool = True) -> None:
         worker.stop(kill=kill)
-        self._workers[self._workers.index(worker)] = _Worker(self._context, self._work)
+        self._workers[self._workers.index(worker)] = _Worker(self._context, self._work, self._nice)
 
 
 # the stage the run uses -------------------------------------------------------------------------
@@ -337,7 +413,9 @@ class ParseStage(Generic[T]):
     """Documents in, Parsed out: the cache first, then a worker, within the timeout.
 
     ``parsed`` blocks the calling thread until its document is done, so a run's worker
-    threads each wait for their own document while the processes parse in parallel.
+    threads each wait for their own document while the processes parse in parallel. Pages
+    to OCR go to the readers, started at the first such page: ``parsed`` waits for them
+    too, unless asked not to (then ``read`` finishes the document later).
     """
 
     def __init__(
@@ -346,17 +424,20 @@ class ParseStage(Generic[T]):
         then: Callable[[ParsedDocument], T] | None = None,
         workers: int | None = None,
         timeout_s: float = DEFAULT_TIMEOUT_S,
+        ocr: str = Ocr.AUTO,
     ) -> None:
         self.store = store
         self.timeout_s = timeout_s
+        self.ocr = ocr
         work = _ParseWork(then)
         # a remote backend's requests wait on the first parses: numpy imported once here is
         # inherited by the forked workers (a local backend's workers import it in parallel)
         if FORKS and then is None:
             import numpy  # noqa: F401
-        self._pool: WorkerPool[Task, Parsed[T]] = WorkerPool(
-            work, workers or cpu_count(), timeout_s
-        )
+        self._workers = workers or cpu_count()
+        self._pool: WorkerPool[Task, Parsed[T]] = WorkerPool(work, self._workers, timeout_s)
+        self._readers: WorkerPool[ReadTask, Page] | None = None
+        self._readers_lock = threading.Lock()
         self._ahead: dict[Path, Future[Parsed[T]]] = {}  # started by prefetch, not yet asked for
         self._ahead_lock = threading.Lock()
 
@@ -368,46 +449,113 @@ class ParseStage(Generic[T]):
                 self._ahead[document.path] = self._submitted(document)
 
     def _submitted(self, document: Document) -> Future[Parsed[T]]:
-        return self._pool.submit((document, self._cached(document), self.store is not None))
+        task = (document, self._cached(document), self.store is not None, self.ocr)
+        return self._pool.submit(task)
 
-    def parsed(self, document: Document) -> Parsed[T]:
-        """Never raises for a bad PDF: a timeout, a crash and a corrupt file are statuses."""
+    def parsed(self, document: Document, wait_for_ocr: bool = True) -> Parsed[T]:
+        """Never raises for a bad PDF: a timeout, a crash and a corrupt file are statuses.
+
+        With ``wait_for_ocr`` false, a document with pages to OCR comes back at once with
+        them in ``unread``: ``read`` finishes it.
+        """
         with self._ahead_lock:
             future = self._ahead.pop(document.path, None)
         try:
             result = (future or self._submitted(document)).result()
         except ParseTimeout as error:
-            return Parsed(
-                Status.TIMEOUT, str(error), 0, outcome_of(document, Status.TIMEOUT, str(error))
-            )
+            return _failed(document, Status.TIMEOUT, str(error))
         except ParserCrashed as error:
-            return Parsed(
-                Status.CORRUPT, str(error), 0, outcome_of(document, Status.CORRUPT, str(error))
-            )
+            return _failed(document, Status.CORRUPT, str(error))
         except ExtractError as error:  # anything else the worker raised: this document only
-            return Parsed(
-                Status.FAILED, str(error), 0, outcome_of(document, Status.FAILED, str(error))
-            )
+            return _failed(document, Status.FAILED, str(error))
         if result.fresh is not None and self.store is not None:
-            self.store.cache_parse(
-                document.sha256, PARSER, result.fresh.blob, result.fresh.status, result.fresh.error
-            )
+            fresh = result.fresh
+            self.store.cache_parse(document.sha256, PARSER, fresh.blob, fresh.status, fresh.error)
+        if result.unread and wait_for_ocr:
+            return self.read(document, result)
         return result
 
+    def read(self, document: Document, parsed: Parsed[T]) -> Parsed[T]:
+        """The document with its unread pages OCR'd, and cached.
+
+        A page that cannot be read within the timeout, or at all, fails the document (not
+        cached: the next run tries again).
+        """
+        assert parsed.document is not None
+        pages = list(parsed.document.pages)
+        try:
+            for number, page in self.pages_read(document, parsed.unread).items():
+                pages[number - 1] = page
+        except PageNotRead as error:
+            return _failed(document, error.status, str(error), len(pages))
+        done = status_of_pages(document, tuple(pages))
+        if self.store is not None:
+            blob = pages_blob(done.pages)
+            key = read_key(self.ocr)
+            self.store.cache_parse(document.sha256, key, blob, done.status, done.error)
+        return Parsed(done.status, done.error, len(done.pages), done)
+
+    def pages_read(self, document: Document, numbers: tuple[int, ...]) -> dict[int, Page]:
+        """The pages OCR read, by number, a page to a reader process; PageNotRead says
+        which page could not be read, and why."""
+        readers = self._reader_pool()
+        futures = [(number, readers.submit((document.path, number))) for number in numbers]
+        read: dict[int, Page] = {}
+        try:
+            for number, future in futures:
+                read[number] = future.result()
+        except ParseTimeout as error:
+            message = (
+                f"OCR of page {number} took longer than"
+                f" {self.timeout_s * READ_TIMEOUT_FACTOR:g} s and was stopped"
+                f" (--parse-timeout sets the limit, {READ_TIMEOUT_FACTOR} times it for a page)"
+            )
+            raise PageNotRead(Status.TIMEOUT, message) from error
+        except ExtractError as error:  # the reader crashed, or raised
+            raise PageNotRead(*ocr_failure(number, error)) from error
+        finally:
+            for _, future in futures:
+                future.cancel()
+        return read
+
+    def _reader_pool(self) -> WorkerPool[ReadTask, Page]:
+        """The OCR processes, started at the first page to read, at a lower CPU priority: one
+        per core (pages in parallel beat threads on one page), but at most MAX_READERS, each
+        with a share of the cores as threads (a reader holds about half a GB)."""
+        with self._readers_lock:
+            if self._readers is None:
+                readers = min(self._workers, MAX_READERS)
+                work = _ReadWork(threads=max(1, self._workers // readers))
+                timeout = self.timeout_s * READ_TIMEOUT_FACTOR
+                self._readers = WorkerPool(work, readers, timeout, nice=READER_NICE)
+            return self._readers
+
     def _cached(self, document: Document) -> CachedParse | None:
+        """The pages OCR read under this mode, else the text layer's."""
         if self.store is None:
             return None
+        if self.ocr != Ocr.OFF:
+            found = self.store.cached_parse(document.sha256, read_key(self.ocr))
+            if found is not None:
+                return CachedParse(*found, read=True)
         found = self.store.cached_parse(document.sha256, PARSER)
         return None if found is None else CachedParse(*found)
 
     def close(self) -> None:
         self._pool.close()
+        with self._readers_lock:
+            if self._readers is not None:
+                self._readers.close()
 
     def __enter__(self) -> ParseStage[T]:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _failed(document: Document, status: str, error: str, pages: int = 0) -> Parsed[Any]:
+    return Parsed(status, error, pages, outcome_of(document, status, error))
 
 
 class _ParseWork(Generic[T]):
@@ -418,3 +566,23 @@ class _ParseWork(Generic[T]):
 
     def __call__(self, task: Task) -> Parsed[T]:
         return parsed_in_worker(self.then, task)
+
+
+ReadTask = tuple[Path, int]  # a PDF, and the number of a page to OCR
+
+
+class _ReadWork:
+    """What a reader process does with one page: OCR it into a text page."""
+
+    def __init__(self, threads: int) -> None:
+        self.threads = threads
+
+    def __call__(self, task: ReadTask) -> Page:
+        import pypdfium2 as pdfium
+
+        path, number = task
+        pdf = pdfium.PdfDocument(path)
+        try:
+            return read_page_of(read_page(pdf, number - 1, self.threads), number)
+        finally:
+            pdf.close()

@@ -6,6 +6,9 @@ split into words at spaces and gaps, lines joined top to bottom. Tables come fro
 pdfplumber's table-finding steps redone on pdfium's geometry (extract.tables), only on
 pages that have ruling lines.
 
+Pages without a text layer can be OCR'd (extract.ocr) into the same words and lines; a
+page says which it is in ``source``.
+
 A bad file never raises out of here: it comes back as a ParsedDocument whose status says
 what is wrong (corrupt, encrypted, empty, not a PDF, no text layer) with a readable error.
 """
@@ -26,6 +29,7 @@ import pypdfium2.raw as pdfium_c
 
 from extract.documents import Document
 from extract.layout import Chars, Word, seen_codes, spaces_in, text_of, words_of
+from extract.ocr import Ocr, ReadPage, pages_to_read, read_page
 from extract.tables import address_of, bare, page_tables, ruling_edges
 from schemas.vocabulary import Status
 
@@ -72,10 +76,18 @@ class Page:
     height: float = 0.0
     words: tuple[Word, ...] = ()
     tables: tuple[Table, ...] = ()
+    source: str = Ocr.TEXT  # where the text came from: the text layer, or OCR (Ocr.READ)
+    # OCR: degrees (counter-clockwise) the image was turned to read it upright and level;
+    # the words' boxes are on the page so turned (quarter turns, then the skew, about its centre)
+    turn: float = 0.0
 
     @property
     def has_text(self) -> bool:
         return bool(self.text.strip())
+
+    @property
+    def ocr(self) -> bool:
+        return self.source == Ocr.READ
 
 
 @dataclass(frozen=True)
@@ -136,17 +148,17 @@ def error_status(error: Exception) -> tuple[str, str]:
     return Status.CORRUPT, f"corrupt PDF, cannot be parsed ({first_line[:160]})"
 
 
+NOT_READ = "no text layer (a scan?): needs OCR (--ocr auto) or a model that reads images"
+NOTHING_READ = "no text layer, and OCR found nothing readable on any page"
+
+
 def status_of_pages(document: Document, pages: tuple[Page, ...]) -> ParsedDocument:
-    """OK, or why not: no pages at all, or pages without a text layer (a scan)."""
+    """OK, or why not: no pages at all, or no page with text (a scan OCR could not read)."""
     if not pages:
         return outcome_of(document, Status.EMPTY, "the PDF has no pages")
     if not any(page.has_text for page in pages):
-        return outcome_of(
-            document,
-            Status.NO_TEXT,
-            "no text layer (a scan?): needs OCR or a model that reads images",
-            pages,
-        )
+        error = NOTHING_READ if any(page.ocr for page in pages) else NOT_READ
+        return outcome_of(document, Status.NO_TEXT, error, pages)
     return outcome_of(document, Status.OK, "", pages)
 
 
@@ -222,8 +234,28 @@ def parsed_page(pdf: pdfium.PdfDocument, index: int, with_tables: bool = True) -
     )
 
 
-def parsed_document(document: Document, with_tables: bool = True) -> ParsedDocument:
-    """Parse one PDF; every failure becomes a status, never an exception."""
+def read_page_of(read: ReadPage, number: int) -> Page:
+    """A page OCR read, as a text page: its words give its text the way the text layer's do."""
+    return Page(
+        number=number,
+        text=text_of(read.words),
+        width=read.width,
+        height=read.height,
+        words=read.words,
+        source=Ocr.READ,
+        turn=read.turn,
+    )
+
+
+def ocr_failure(number: int, error: BaseException | str) -> tuple[str, str]:
+    return Status.FAILED, f"OCR failed on page {number} ({str(error).splitlines()[0][:160]})"
+
+
+def parsed_document(
+    document: Document, with_tables: bool = True, ocr: str = Ocr.OFF
+) -> ParsedDocument:
+    """Parse one PDF, OCR'ing the pages ``ocr`` (a mode of Ocr) asks for in this process;
+    every failure becomes a status, never an exception."""
     bad = bad_file_status(document)
     if bad is not None:
         return outcome_of(document, *bad)
@@ -232,9 +264,17 @@ def parsed_document(document: Document, with_tables: bool = True) -> ParsedDocum
     except pdfium.PdfiumError as error:
         return outcome_of(document, *error_status(error))
     try:
-        pages = tuple(parsed_page(pdf, index, with_tables) for index in range(len(pdf)))
-    except Exception as error:  # pdfium or the table finder on a broken page: a status
-        return outcome_of(document, *error_status(error))
+        try:
+            pages = tuple(parsed_page(pdf, index, with_tables) for index in range(len(pdf)))
+        except Exception as error:  # pdfium or the table finder on a broken page: a status
+            return outcome_of(document, *error_status(error))
+        unread = pages_to_read(pages, ocr)
+        read = list(pages)
+        for number in unread:
+            try:
+                read[number - 1] = read_page_of(read_page(pdf, number - 1), number)
+            except Exception as error:  # the OCR stack on a page it cannot read: a status
+                return outcome_of(document, *ocr_failure(number, error))
     finally:
         pdf.close()
-    return status_of_pages(document, pages)
+    return status_of_pages(document, tuple(read))

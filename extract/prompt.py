@@ -39,7 +39,10 @@ List every row of the line-item table in order, each cell cited like any other v
 equals the total, using the printed numbers; explain any difference in `notes`.
 
 Pages marked scan="true" have no text layer: they are attached as a PDF, in the order listed; \
-read them from the images and cite the document's page number."""
+read them from the images and cite the document's page number. A scanned page marked \
+ocr="true" also comes with the text OCR read from its image: it may hold misread characters. \
+Take each value from the image; quote the OCR text where it shows the value as the image \
+does, since quotes are checked against that text."""
 
 FIELD_GUIDE_HEAD = "The fields, in reasoning order, with the printed labels that announce them:"
 
@@ -82,14 +85,21 @@ def system_blocks(schema: type[BaseModel]) -> list[dict[str, Any]]:
 
 
 def scanned_pages(document: ParsedDocument) -> list[int]:
-    return [page.number for page in document.pages if not page.has_text]
+    """Pages the model must see as images: no text layer, or text only OCR read."""
+    return [page.number for page in document.pages if page.ocr or not page.has_text]
 
 
 def page_marked_text(document: ParsedDocument) -> str:
-    """The document as the model sees it: each page's text inside its own numbered tag."""
+    """The document as the model sees it: each page's text inside its own numbered tag; a
+    scan's OCR text marked as such (its image goes along as a PDF)."""
     parts = [f'<document pages="{len(document.pages)}">']
     for page in document.pages:
-        if page.has_text:
+        if page.ocr and page.has_text:
+            parts.append(
+                f'<page number="{page.number}" scan="true" ocr="true">\n'
+                f"{page.text.strip()}\n</page>"
+            )
+        elif page.has_text:
             parts.append(f'<page number="{page.number}">\n{page.text.strip()}\n</page>')
         else:
             parts.append(f'<page number="{page.number}" scan="true"></page>')

@@ -28,7 +28,7 @@ from evals.worklist import WorkItem, Worklist, worklist_order
 from extract.boxes import quote_boxes
 from extract.documents import Document, file_sha256
 from extract.errors import InputError
-from extract.parse import PARSER, blob_pages
+from extract.parse import blob_pages, cached_reading
 from extract.pdf import ParsedDocument, outcome_of, parsed_document
 from extract.store import Store
 
@@ -106,7 +106,7 @@ def _parsed(finder: PdfFinder, store: Store, doc_id: str, pdf: PdfFile) -> Parse
     if source is None or pdf.path is None:
         return None
     document = Document(pdf.path, str(source["sha256"]))
-    cached = store.cached_parse(document.sha256, PARSER)
+    cached = cached_reading(store, document.sha256)  # a scan: the pages OCR read
     if cached is not None:
         status, error, blob = cached
         return outcome_of(document, status, error, blob_pages(blob))

@@ -33,7 +33,8 @@ from extract.confidence import value_confidences
 from extract.documents import Document, folder_documents, split_of, unique_documents
 from extract.errors import ExtractError, WorkbookError
 from extract.grounding import arithmetic_warnings, grounded_values, sum_checks
-from extract.parse import DEFAULT_TIMEOUT_S, FORKS, ParseStage
+from extract.ocr import Ocr
+from extract.parse import DEFAULT_TIMEOUT_S, FORKS, Parsed, ParseStage
 from extract.pdf import ParsedDocument, parsed_document
 from extract.store import SentRequest, Store, run_values_of
 from schemas import resolved_schema_spec, schema_named
@@ -56,6 +57,7 @@ class RunOptions:
     limit: int | None = None
     batch: bool = False  # the provider's batch API first (half price), single requests after
     parse_timeout: float = DEFAULT_TIMEOUT_S  # seconds per document before its parser is killed
+    ocr: str = Ocr.AUTO  # which pages OCR reads: see extract.ocr.Ocr
     # final accepts a value nobody judged at or above this confidence; None: the threshold
     # extract score last recommended for this backend and model, else 1.0 (nothing)
     accept_above: float | None = None
@@ -142,6 +144,14 @@ class RunSummary:
 Extracted = tuple[DocumentOutcome, Extraction | None]  # the extraction None when it failed
 
 
+@dataclass(frozen=True)
+class AfterOcr:
+    """A document whose pages wait for OCR: ``finish`` (which blocks until they are read)
+    runs on a thread of its own, so the documents queued behind it are not held up."""
+
+    finish: Callable[[], DocumentOutcome]
+
+
 class LeftInWorker(BaseModel):
     """Stands for a schema instance that stayed in the parse worker: the run needs only its
     checked values, and unpickling a model of hundreds of values costs more than making it."""
@@ -158,32 +168,44 @@ def new_run_id() -> str:
 schema_digest = functools.cache(schema_hash)
 
 
-def answer_key(document: Document, schema: type[BaseModel], answerer: Answerer) -> str:
-    """Same PDF bytes, schema, provider, model and prompt: the same answer, so no second
-    request."""
+def answer_key(
+    document: Document, schema: type[BaseModel], answerer: Answerer, ocr: str = Ocr.AUTO
+) -> str:
+    """Same PDF bytes, schema, provider, model, prompt and OCR mode: the same answer, so no
+    second request (the default mode adds nothing: keys made before OCR still hold)."""
     name, model, prompt_version = answerer
     parts = [document.sha256, schema_digest(schema), name, model, prompt_version]
+    if ocr != Ocr.AUTO:
+        parts.append(f"ocr={ocr}")
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
-def cache_key(document: Document, schema: type[BaseModel], backend: Backend) -> str:
+def cache_key(
+    document: Document, schema: type[BaseModel], backend: Backend, ocr: str = Ocr.AUTO
+) -> str:
     """The key of the backend's main provider and model."""
-    return answer_key(document, schema, answerers(backend)[0])
+    return answer_key(document, schema, answerers(backend)[0], ocr)
 
 
-def cache_keys(document: Document, schema: type[BaseModel], backend: Backend) -> list[str]:
+def cache_keys(
+    document: Document, schema: type[BaseModel], backend: Backend, ocr: str = Ocr.AUTO
+) -> list[str]:
     """Every key an answer to this document may be kept under: main model, then fallbacks."""
-    return [answer_key(document, schema, answerer) for answerer in answerers(backend)]
+    return [answer_key(document, schema, answerer, ocr) for answerer in answerers(backend)]
 
 
 def kept_key(
-    document: Document, schema: type[BaseModel], backend: Backend, made: Extraction
+    document: Document,
+    schema: type[BaseModel],
+    backend: Backend,
+    made: Extraction,
+    ocr: str = Ocr.AUTO,
 ) -> str:
     """The key of whoever answered: a fallback's answer is found again by the next run."""
     for answerer in answerers(backend):
         if answerer[:2] == (made.backend, made.model):
-            return answer_key(document, schema, answerer)
-    return cache_key(document, schema, backend)
+            return answer_key(document, schema, answerer, ocr)
+    return cache_key(document, schema, backend, ocr)
 
 
 class Pipeline:
@@ -197,6 +219,7 @@ class Pipeline:
         force: bool,
         parser: ParseStage[Extracted] | None = None,
         run_id: str = "",
+        ocr: str = Ocr.AUTO,
     ) -> None:
         self.schema = schema
         self.backend = backend
@@ -204,8 +227,9 @@ class Pipeline:
         self.force = force
         self.parser = parser  # worker processes; None parses in the calling thread
         self.run_id = run_id
+        self.ocr = ocr
 
-    def outcome(self, document: Document) -> DocumentOutcome:
+    def outcome(self, document: Document) -> DocumentOutcome | AfterOcr:
         """Never raises: every failure becomes a status and an error on the document."""
         cached = None if self.force else self.cached(document)
         if cached is not None:
@@ -216,19 +240,33 @@ class Pipeline:
                 if rechecked is not None:
                     return rechecked
         if self.parser is None:
-            outcome, extraction = self.extracted(parsed_document(document))
+            outcome, extraction = self.extracted(parsed_document(document, ocr=self.ocr))
         else:
-            parsed = self.parser.parsed(document)
+            parsed = self.parser.parsed(document, wait_for_ocr=False)
+            if parsed.unread:
+                return AfterOcr(functools.partial(self._after_ocr, document, parsed))
             if parsed.value is not None:  # a local backend extracted it in the parse worker
                 outcome, extraction = parsed.value
             else:
                 assert parsed.document is not None
                 outcome, extraction = self.extracted(parsed.document)
+        return self._kept(document, outcome, extraction)
+
+    def _after_ocr(self, document: Document, parsed: Parsed[Extracted]) -> DocumentOutcome:
+        assert self.parser is not None
+        read = self.parser.read(document, parsed)
+        assert read.document is not None
+        return self._kept(document, *self.extracted(read.document))
+
+    def _kept(
+        self, document: Document, outcome: DocumentOutcome, extraction: Extraction | None
+    ) -> DocumentOutcome:
+        """The outcome, its values kept in the store and its extraction cached."""
         if extraction is None:
             return outcome
         outcome.values_digest = self.store.keep_values(outcome.values)
         self.store.cache_extraction(
-            kept_key(document, self.schema, self.backend, extraction),
+            kept_key(document, self.schema, self.backend, extraction, self.ocr),
             document.doc_id,
             extraction.backend,
             extraction.model,
@@ -246,7 +284,7 @@ class Pipeline:
 
     def cached(self, document: Document) -> dict[str, Any] | None:
         """The kept answer of the first provider in the chain that answered this document."""
-        for key in cache_keys(document, self.schema, self.backend):
+        for key in cache_keys(document, self.schema, self.backend, self.ocr):
             cached = self.store.cached_extraction(key)
             if cached is not None:
                 return cached
@@ -262,7 +300,7 @@ class Pipeline:
         if rows is None:
             return None
         if self.parser is None:
-            parsed: ParsedDocument | None = parsed_document(document)
+            parsed: ParsedDocument | None = parsed_document(document, ocr=self.ocr)
         else:
             parsed = self.parser.parsed(document).document
         if parsed is None or parsed.status not in (Status.OK, Status.NO_TEXT):
@@ -305,7 +343,7 @@ class Pipeline:
             self.force
             or not any(
                 self.store.has_extraction(key)
-                for key in cache_keys(document, self.schema, self.backend)
+                for key in cache_keys(document, self.schema, self.backend, self.ocr)
             )
         ):
             self.parser.prefetch(document)
@@ -463,7 +501,7 @@ def _from_cache(document: Document, cached: dict[str, Any]) -> DocumentOutcome:
 
 def outcomes_in_order(
     documents: list[Document],
-    work: Callable[[Document], DocumentOutcome],
+    work: Callable[[Document], DocumentOutcome | AfterOcr],
     concurrency: int,
     queued: Callable[[Document], None] | None = None,
 ) -> Iterator[DocumentOutcome]:
@@ -471,20 +509,40 @@ def outcomes_in_order(
 
     As many again wait queued in the pool, so a worker that finishes starts its next document
     at once instead of waiting for the caller to record the last one; ``queued`` hears of
-    each document as it is queued (to start its parse while the others wait).
+    each document as it is queued (to start its parse while the others wait). A document
+    waiting for OCR is finished on threads of its own and does not count as in flight.
     """
-    pending: set[Future[DocumentOutcome]] = set()
+    pending: set[Future[DocumentOutcome | AfterOcr]] = set()
+    later: set[Future[DocumentOutcome | AfterOcr]] = set()
     queue = iter(documents)
-    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+    workers = max(1, concurrency)
+    with (
+        ThreadPoolExecutor(max_workers=workers) as pool,
+        ThreadPoolExecutor(max_workers=workers, thread_name_prefix="after-ocr") as reading,
+    ):
+
+        def finished(done: set[Future[DocumentOutcome | AfterOcr]]) -> Iterator[DocumentOutcome]:
+            for future in done:
+                result = future.result()
+                if isinstance(result, AfterOcr):
+                    later.add(reading.submit(result.finish))
+                else:
+                    yield result
+
         for document in queue:
             if queued is not None:
                 queued(document)
             pending.add(pool.submit(work, document))
-            if len(pending) >= 2 * concurrency:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                yield from (future.result() for future in done)
-        for future in pending:
-            yield future.result()
+            while len(pending) >= 2 * concurrency:
+                done, _ = wait(pending | later, return_when=FIRST_COMPLETED)
+                pending -= done
+                later -= done
+                yield from finished(done)
+        while pending or later:
+            done, _ = wait(pending | later, return_when=FIRST_COMPLETED)
+            pending -= done
+            later -= done
+            yield from finished(done)
 
 
 def review_threshold(store: Store, asked: float | None, backend: Backend) -> tuple[float, str]:
@@ -545,11 +603,14 @@ def execute(
         accept_above=threshold,
         accept_reason=reason,
     )
-    pipeline = Pipeline(schema, backend, store, options.force, run_id=run_id)
+    pipeline = Pipeline(schema, backend, store, options.force, run_id=run_id, ocr=options.ocr)
     lock = threading.Lock()
     try:
         if options.batch:
-            keyed = [(cache_key(document, schema, backend), document) for document in documents]
+            keyed = [
+                (cache_key(document, schema, backend, options.ocr), document)
+                for document in documents
+            ]
             pending = [
                 (key, document)
                 for key, document in keyed
@@ -564,9 +625,10 @@ def execute(
                 on_batch,
                 parse_timeout=options.parse_timeout,
                 force=options.force,
+                ocr=options.ocr,
             )
         then = pipeline.extracted_in_worker if FORKS and runs_locally(pipeline.backend) else None
-        pipeline.parser = ParseStage(store, then, timeout_s=options.parse_timeout)
+        pipeline.parser = ParseStage(store, then, timeout_s=options.parse_timeout, ocr=options.ocr)
         queued = None if runs_locally(pipeline.backend) else pipeline.prefetch
         for outcome in outcomes_in_order(documents, pipeline.outcome, options.concurrency, queued):
             with lock:

@@ -13,6 +13,7 @@ import argparse
 import io
 import json
 import random
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -21,19 +22,19 @@ from pathlib import Path
 from typing import Literal
 from xml.sax.saxutils import escape
 
-import pypdfium2 as pdfium
-from PIL import Image, ImageFilter
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))  # make_scans.py, beside this script (also when loaded by path)
+from make_scans import SCANS, scanned_pdfs  # noqa: E402
+
 SEED = 20260305
 CENT = Decimal("0.01")
 
@@ -744,20 +745,6 @@ def encrypted(good: bytes) -> bytes:
     return out.getvalue()
 
 
-def scanned(good: bytes) -> bytes:
-    """A page that is only a picture of an invoice (slightly skewed, grey), no text layer."""
-    page = pdfium.PdfDocument(good)[0]
-    image: Image.Image = page.render(scale=110 / 72, grayscale=True).to_pil()
-    image = image.rotate(0.7, resample=Image.Resampling.BICUBIC, fillcolor=255)
-    image = image.filter(ImageFilter.GaussianBlur(0.6))
-    width, height = ISO_A4
-    canvas = Canvas(out := io.BytesIO(), pagesize=ISO_A4, invariant=1)
-    canvas.drawImage(ImageReader(image), 0, 0, width, height)
-    canvas.showPage()
-    canvas.save()
-    return out.getvalue()
-
-
 NOT_A_PDF = b"""<!DOCTYPE html>
 <html><head><title>Download failed</title></head>
 <body><h1>Session expired</h1><p>Please log in again to download invoice INV-1001.</p></body>
@@ -782,11 +769,19 @@ def write_corpus(root: Path) -> None:
         "bad-encrypted.pdf": encrypted(rendered["invoice-03-labels-above-gbp"]),
         "bad-empty.pdf": b"",
         "bad-not-a-pdf.pdf": NOT_A_PDF,
-        "scan-no-text.pdf": scanned(rendered["invoice-08-boxed-totals-gbp"]),
     }
     for name, data in bad.items():
         (pdf_dir / name).write_bytes(data)
-    print(f"wrote {len(rendered)} invoices and {len(bad)} bad inputs to {pdf_dir}")
+    scans = scanned_pdfs(rendered)
+    for name, data in scans.items():
+        (pdf_dir / name).write_bytes(data)
+    truths = {inv.stem: truth(inv) for inv in invoices()}
+    for scan in SCANS:
+        text = json.dumps(truths[scan.source], indent=2, ensure_ascii=False) + "\n"
+        (truth_dir / f"{scan.name}.json").write_text(text, encoding="utf-8")
+    print(
+        f"wrote {len(rendered)} invoices, {len(scans)} scans and {len(bad)} bad inputs to {pdf_dir}"
+    )
 
 
 def main() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 import time
 from pathlib import Path
 
@@ -57,6 +58,22 @@ def test_a_task_over_the_deadline_is_killed_and_the_pool_goes_on() -> None:
         assert time.monotonic() - started < 5
         assert [future.result(timeout=10) for future in quick] == [0.01] * 4
         assert pool.submit(0.01).result(timeout=10) == 0.01  # the killed worker was replaced
+
+
+def test_cancelled_tasks_neither_run_nor_keep_the_pool_from_closing() -> None:
+    """The readers cancel a document's other pages when one fails: many cancelled tasks
+    queued behind one worker."""
+    pool = WorkerPool(napping, workers=1, timeout_s=10)
+    first = pool.submit(0.3)
+    queued = [pool.submit(5.0) for _ in range(6)]
+    for future in queued:
+        assert future.cancel()
+    last = pool.submit(0.01)
+    assert (first.result(timeout=10), last.result(timeout=10)) == (0.3, 0.01)
+    closing = threading.Thread(target=pool.close)
+    closing.start()
+    closing.join(timeout=10)
+    assert not closing.is_alive(), "the pool hung on close"
 
 
 def test_a_crashed_worker_fails_only_its_task() -> None:

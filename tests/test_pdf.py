@@ -34,7 +34,8 @@ def parsed(path: Path):  # type: ignore[no-untyped-def]
         ("bad-encrypted.pdf", Status.ENCRYPTED),
         ("bad-empty.pdf", Status.EMPTY),
         ("bad-not-a-pdf.pdf", Status.NOT_PDF),
-        ("scan-no-text.pdf", Status.NO_TEXT),
+        ("scan-unreadable.pdf", Status.NO_TEXT),
+        ("scan-08-boxed-totals-gbp.pdf", Status.NO_TEXT),  # not OCR'd unless asked
     ],
 )
 def test_a_bad_file_gets_its_status_and_a_readable_error(name: str, status: str) -> None:

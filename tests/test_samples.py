@@ -23,6 +23,7 @@ SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 PDFS = SAMPLES / "pdfs"
 TRUTH = SAMPLES / "truth"
 GOOD = sorted(PDFS.glob("invoice-*.pdf"))
+SCANS = sorted(PDFS.glob("scan-*.pdf"))
 UNOPENABLE = ["bad-corrupt.pdf", "bad-encrypted.pdf", "bad-empty.pdf", "bad-not-a-pdf.pdf"]
 FIELDS = {"invoice_number", "issue_date", "due_date", "seller", "buyer", "currency"}
 FIELDS |= {"subtotal", "tax", "total", "line_items"}
@@ -74,7 +75,9 @@ def printed_dates(value: str) -> set[str]:
 def test_corpus_covers_what_the_evals_need() -> None:
     records = [truth_of(path) for path in GOOD]
     assert len(GOOD) >= 12
-    assert {path.stem for path in GOOD} == {path.stem for path in TRUTH.glob("*.json")}
+    read = [path for path in SCANS if (TRUTH / f"{path.stem}.json").exists()]
+    assert len(read) >= 5 and len(read) == len(SCANS) - 1  # and one that is unreadable
+    assert {path.stem for path in GOOD + read} == {path.stem for path in TRUTH.glob("*.json")}
     assert len({str(record["currency"]) for record in records}) >= 2
     assert any("due_date" not in record for record in records)
     assert any("Rechnungsnummer" in page_texts(path)[0] for path in GOOD)
@@ -132,11 +135,19 @@ def test_encrypted_input_opens_with_its_password() -> None:
         assert "Invoice" in (pdf.pages[0].extract_text() or "")
 
 
-def test_scan_has_an_image_and_no_text() -> None:
-    with pdfplumber.open(PDFS / "scan-no-text.pdf") as pdf:
+@pytest.mark.parametrize("path", SCANS, ids=lambda path: path.stem)
+def test_a_scan_has_an_image_and_no_text(path: Path) -> None:
+    with pdfplumber.open(path) as pdf:
         assert len(pdf.pages) == 1
         assert pdf.pages[0].chars == []
         assert len(pdf.pages[0].images) == 1
+
+
+def test_a_scan_has_the_truth_of_the_invoice_it_shows() -> None:
+    for path in SCANS:
+        if (TRUTH / f"{path.stem}.json").exists():
+            source = PDFS / f"invoice-{path.stem.removeprefix('scan-')}.pdf"
+            assert truth_of(path) == truth_of(source), path.name
 
 
 def test_generator_reproduces_the_committed_corpus(tmp_path: Path) -> None:

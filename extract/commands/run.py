@@ -14,6 +14,7 @@ from extract.backends.chain import fallback_entries
 from extract.batch import BatchProgress
 from extract.cli import workbook_option
 from extract.documents import folder_documents
+from extract.ocr import Ocr
 from extract.parse import DEFAULT_TIMEOUT_S
 from extract.run import DocumentOutcome, RunOptions, RunSummary, execute
 from schemas import schema_named
@@ -63,7 +64,16 @@ from schemas import schema_named
     type=click.FloatRange(min=0.1),
     default=DEFAULT_TIMEOUT_S,
     show_default=True,
-    help="Seconds one PDF may take to parse; a slower one is stopped and marked timeout.",
+    help="Seconds one PDF may take to parse (one page to OCR: 5 times as long); a slower"
+    " one is stopped and marked timeout.",
+)
+@click.option(
+    "--ocr",
+    type=click.Choice(Ocr.MODES),
+    default=Ocr.AUTO,
+    show_default=True,
+    help="Which pages OCR reads: auto, those without a text layer (scans); force, every"
+    " page (a garbage text layer); off, none (a scan stays no_text).",
 )
 @click.option(
     "--accept-above",
@@ -88,6 +98,7 @@ def command(
     batch: bool,
     timeout: float,
     parse_timeout: float,
+    ocr: str,
     accept_above: float | None,
 ) -> None:
     """Extract every PDF in FOLDER into the workbook; bad PDFs get a status, the run goes on."""
@@ -117,6 +128,7 @@ def command(
         limit=limit,
         batch=batch,
         parse_timeout=parse_timeout,
+        ocr=ocr,
         accept_above=accept_above,
     )
     with Progress(
