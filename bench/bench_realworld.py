@@ -40,6 +40,7 @@ from evals.labels import Label  # noqa: E402
 from evals.metrics import Judgement, Scores, scored  # noqa: E402
 from extract.backends.rules import RulesBackend  # noqa: E402
 from extract.documents import folder_documents  # noqa: E402
+from extract.ocr import Ocr  # noqa: E402
 from extract.pdf import parsed_document  # noqa: E402
 from extract.run import verified  # noqa: E402
 from schemas.base import field_specs  # noqa: E402
@@ -84,7 +85,9 @@ class SetRun:
     extract_s: float = 0.0
 
 
-def run_set(name: str, folder: Path, truth_folder: Path, fields: Iterable[str]) -> SetRun:
+def run_set(
+    name: str, folder: Path, truth_folder: Path, fields: Iterable[str], ocr: str = Ocr.AUTO
+) -> SetRun:
     backend = RulesBackend()
     wanted = set(fields)
     labels: dict[Key, Label] = {}
@@ -95,7 +98,7 @@ def run_set(name: str, folder: Path, truth_folder: Path, fields: Iterable[str]) 
             continue
         outcome.documents += 1
         outcome.files[document.doc_id] = document.file
-        parsed = parsed_document(document)
+        parsed = parsed_document(document, ocr=ocr)  # scans read as a run reads them
         if not parsed.ok:
             outcome.failed.append(f"{document.file}: {parsed.status} {parsed.error}")
             continue
@@ -239,6 +242,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--root", type=Path, default=None, help="folder of sets (realworld)")
     parser.add_argument("--errors", action="store_true", help="list wrong and missed values")
+    parser.add_argument("--ocr", choices=Ocr.MODES, default=Ocr.AUTO, help="as extract run's")
     args = parser.parse_args()
     root = args.root or realworld_root()
     sets: list[tuple[str, Path, Path, tuple[str, ...]]] = []
@@ -253,7 +257,10 @@ def main() -> None:
     sets.append(
         ("samples", ROOT / "samples" / "pdfs", ROOT / "samples" / "truth", all_fields + item_fields)
     )
-    runs = [(run_set(name, folder, truth, fields), fields) for name, folder, truth, fields in sets]
+    runs = [
+        (run_set(name, folder, truth, fields, args.ocr), fields)
+        for name, folder, truth, fields in sets
+    ]
     realworld = [run for run, _ in runs if run.name != "samples"]
     threshold = review_threshold(realworld, FIELDS)
     for outcome, fields in runs:

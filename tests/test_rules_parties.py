@@ -158,3 +158,13 @@ def test_a_label_and_its_value_in_the_letterhead_are_no_names(tmp_path: Path) ->
         *TOTALS,
     ]
     assert parties(tmp_path / "labels.pdf", page)[0] is None
+
+
+def test_a_sender_line_whose_dots_ocr_read_as_dashes_or_colons(tmp_path: Path) -> None:
+    page = [
+        (60, 100, "Brandt Elektro KG - Industriestraße 4 : 70565 Stuttgart"),
+        *lines_at(60, 116, "Harbour Foods Ltd", "1 Quay Street", "Bristol BS1 4DJ"),
+        (330, 116, "Invoice No: 4711"),
+        *TOTALS,
+    ]
+    assert parties(tmp_path / "ocr.pdf", page) == ("Brandt Elektro KG", "Harbour Foods Ltd")

@@ -47,7 +47,8 @@ WINDOW_BOTTOM = 0.32
 LETTERHEAD_SHARE = 0.35  # the letterhead is in the top 35% of page 1
 LETTERHEAD_LINES = 10
 FOOTER_SHARE = 0.75
-_SEPARATOR = re.compile(r"\s*[·•|]\s*|\s+[–-]\s+")
+# what separates a sender line's parts: "·", "•", "|", a dash; OCR reads a dot as ":" too
+_SEPARATOR = re.compile(r"\s*[·•|]\s*|\s+[–\-:]\s+")
 
 
 Sender = tuple[Line, int, str, str]
