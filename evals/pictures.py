@@ -16,7 +16,7 @@ import ctypes
 import io
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -77,6 +77,9 @@ class PdfFile:
     path: Path | None
     problem: str = ""
     href: str = ""  # a link to the file from where the HTML is written (relative when it can)
+    # the pages OCR read, by number: how far OCR turned each (its words' boxes are on the
+    # page turned so), so its picture is turned the same way
+    turns: Mapping[int, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -173,21 +176,34 @@ def _encoded(image: Image.Image) -> str:
     return f"data:image/{kind};base64,{base64.b64encode(data).decode()}"
 
 
-def _rendered(pdf: pdfium.PdfDocument, number: int, width_px: int) -> tuple[Image.Image, Matrix]:
+def _rendered(
+    pdf: pdfium.PdfDocument, number: int, width_px: int, turn: float | None = None
+) -> tuple[Image.Image, Matrix]:
+    """A page and how the reader's points fall on it. An OCR'd page (``turn`` not None) is
+    turned as OCR read it: its words are points on the rendered page so turned."""
     page = pdf[number - 1]
     try:
-        bitmap = page.render(scale=width_px / page.get_width(), grayscale=True)
+        scale = width_px / page.get_width()
+        bitmap = page.render(scale=scale, grayscale=True)
         image = bitmap.to_pil()
-        return image, _device_matrix(page, image.size)
+        if turn is None:
+            return image, _device_matrix(page, image.size)
     finally:
         page.close()
+    from extract.ocr import turned_as_read
+
+    return turned_as_read(image, turn), (scale, 0.0, 0.0, scale, 0.0, 0.0)
 
 
 def page_pictures(
-    path: Path, numbers: Iterable[int], width_px: int = PAGE_WIDTH_PX
+    path: Path,
+    numbers: Iterable[int],
+    width_px: int = PAGE_WIDTH_PX,
+    turns: Mapping[int, float] | None = None,
 ) -> list[Picture]:
-    """Whole pages, in the order asked; a page number the PDF does not have is left out.
-    Raises PictureError when the file cannot be opened or rendered."""
+    """Whole pages, in the order asked; a page number the PDF does not have is left out;
+    ``turns`` as PdfFile's. Raises PictureError when the file cannot be opened or rendered."""
+    turns = turns or {}
     pictures = []
     with opened_pdf(path) as pdf:
         count = len(pdf)
@@ -195,7 +211,7 @@ def page_pictures(
             if not 1 <= number <= count:
                 continue
             try:
-                image, matrix = _rendered(pdf, number, width_px)
+                image, matrix = _rendered(pdf, number, width_px, turns.get(number))
             except Exception as error:  # pdfium on a broken page: said, not raised
                 raise PictureError(
                     f"cannot render page {number} of {path.name}: {error}"
@@ -205,11 +221,15 @@ def page_pictures(
 
 
 def band_pictures(
-    path: Path, wanted: Sequence[tuple[int, Box | None]], width_px: int = CROP_WIDTH_PX
+    path: Path,
+    wanted: Sequence[tuple[int, Box | None]],
+    width_px: int = CROP_WIDTH_PX,
+    turns: Mapping[int, float] | None = None,
 ) -> list[Picture | None]:
     """For each (page, box): a band of the page's full width around the box (without a box,
     the top of the page); None for a page the PDF does not have. Each page is rendered
-    once, however many bands it gives."""
+    once, however many bands it gives; ``turns`` as PdfFile's."""
+    turns = turns or {}
     bands: list[Picture | None] = [None] * len(wanted)
     by_page: dict[int, list[int]] = {}
     for index, (number, _) in enumerate(wanted):
@@ -219,7 +239,7 @@ def band_pictures(
             if not 1 <= number <= len(pdf):
                 continue
             try:
-                image, matrix = _rendered(pdf, number, width_px)
+                image, matrix = _rendered(pdf, number, width_px, turns.get(number))
             except Exception as error:
                 raise PictureError(
                     f"cannot render page {number} of {path.name}: {error}"

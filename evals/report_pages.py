@@ -158,7 +158,7 @@ def document_pictures(shown: Sequence[Shown], pdf: PdfFile, label: str) -> str:
     cited = sorted({page for page, _ in marks})
     numbers = sorted({1, *cited})[:MAX_PAGES]
     try:
-        pictures = page_pictures(pdf.path, numbers)
+        pictures = page_pictures(pdf.path, numbers, turns=pdf.turns)
     except PictureError as error:
         return f'<p class="muted">No page pictures: {escape(str(error))}</p>'
     on_page = marks_by_page(marks)

@@ -86,7 +86,7 @@ def _bands(items: Sequence[WorkItem]) -> tuple[list[Picture | None], list[str]]:
     for path, indexes in by_pdf.items():
         wanted = [(items[i].page or 1, items[i].box if items[i].page else None) for i in indexes]
         try:
-            made = band_pictures(path, wanted)
+            made = band_pictures(path, wanted, turns=items[indexes[0]].pdf.turns)
         except PictureError as error:
             for index in indexes:
                 problems[index] = str(error)

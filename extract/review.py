@@ -28,6 +28,7 @@ from evals.worklist import WorkItem, Worklist, worklist_order
 from extract.boxes import quote_boxes
 from extract.documents import Document, file_sha256
 from extract.errors import InputError
+from extract.ocr import Ocr
 from extract.parse import blob_pages, cached_reading
 from extract.pdf import ParsedDocument, outcome_of, parsed_document
 from extract.store import Store
@@ -97,8 +98,28 @@ class PdfFinder:
         return PdfFile(None, f"{file} not found in {folder or 'the run folder'} (moved?)")
 
 
-def document_pdfs(finder: PdfFinder, doc_ids: Iterable[str]) -> dict[str, PdfFile]:
-    return {doc_id: finder.pdf(doc_id) for doc_id in doc_ids}
+def document_pdfs(
+    finder: PdfFinder, doc_ids: Iterable[str], store: Store | None = None
+) -> dict[str, PdfFile]:
+    """Each document's PDF; with the store, how OCR turned each of its scanned pages."""
+    pdfs = {doc_id: finder.pdf(doc_id) for doc_id in doc_ids}
+    if store is None:
+        return pdfs
+    for doc_id, pdf in pdfs.items():
+        source = finder.source(doc_id)
+        turns = {} if pdf.path is None or source is None else ocr_turns(store, source["sha256"])
+        if turns:
+            pdfs[doc_id] = replace(pdf, turns=turns)
+    return pdfs
+
+
+def ocr_turns(store: Store, sha256: Any) -> dict[int, float]:
+    """The pages of a PDF that OCR read, as the run last read it, and how far each was
+    turned; empty for a PDF with a text layer on every page."""
+    cached = cached_reading(store, str(sha256))
+    if cached is None:
+        return {}
+    return {page.number: page.turn for page in blob_pages(cached[2]) if page.source == Ocr.READ}
 
 
 def _parsed(finder: PdfFinder, store: Store, doc_id: str, pdf: PdfFile) -> ParsedDocument | None:
@@ -205,7 +226,7 @@ def worklist(
         _work_item(key, unjudged, values.get(key, {}), finder) for key, unjudged in keys.items()
     ]
     chosen = heapq.nsmallest(limit, items, key=worklist_order)
-    pdfs = document_pdfs(finder, dict.fromkeys(item.doc_id for item in chosen))
+    pdfs = document_pdfs(finder, dict.fromkeys(item.doc_id for item in chosen), store)
     cited = [
         {"doc_id": item.doc_id, "page": item.page, "quote": item.quote, "box": item.box}
         for item in chosen
@@ -252,7 +273,7 @@ def report_pictures(
     if not chosen:
         return replace(data, shown=[], values=[])
     finder = PdfFinder(store, workbook, html_folder)
-    pdfs = document_pdfs(finder, chosen)
+    pdfs = document_pdfs(finder, chosen, store)
     wanted = set(chosen)
     values = [value for value in data.values if value.get("doc_id") in wanted]
     return replace(data, shown=chosen, pdfs=pdfs, values=boxed_values(finder, store, values, pdfs))

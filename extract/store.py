@@ -179,6 +179,9 @@ def value_set(values: Sequence[dict[str, Any]]) -> tuple[str, str]:
     return hashlib.sha256(text.encode()).hexdigest()[:32], text
 
 
+NO_VALUES = value_set([])[0]  # the digest of a document's values when it has none
+
+
 def _m006_value_sets(db: sqlite3.Connection) -> None:
     """A document's values are kept once per distinct content, not once per run: re-running a
     folder after a prompt change stores only what changed, and a warm run writes 1 row a
@@ -644,8 +647,11 @@ class Store:
             " WHERE run_id = ? ORDER BY file, doc_id",
             (run_id,),
         )
-        for row in rows:
-            digest.update(json.dumps(list(row)).encode())
+        for doc_id, file, made_by, values_digest in rows:
+            # a document without values (one that failed) shows in no value sheet: which run
+            # read it last changes nothing there, and must not stop a warm re-run copying them
+            maker = "" if values_digest == NO_VALUES else made_by
+            digest.update(json.dumps([doc_id, file, maker, values_digest]).encode())
         return digest.hexdigest()
 
     # workbook saves ----------------------------------------------------------------------

@@ -34,8 +34,8 @@ from extract.store import VALUE_COLUMNS, Store
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
-# the pictures are drawn from text pages: an OCR'd scan's boxes lie on the page as OCR turned
-# and straightened it (extract.ocr.turned_as_read), and the pictures do not turn it yet
+# the screenshot tests map points to the screen as on a text page (the page's own width); a
+# scan is pictured as OCR turned it, which the last test of this file checks on its own
 TEXT_PAGES_ONLY = shutil.ignore_patterns("scan-*")
 
 
@@ -337,3 +337,57 @@ def test_the_documents_shown_are_the_most_worth_a_look_within_a_budget_of_values
     long = [value("long")] * (SHOWN_VALUES + 1) + [value("short", confidence=0.5)]
     assert pictured_documents(["long", "short"], long, [], limit=10) == ["short"]
     assert pictured_documents(["long"], long, [], limit=10) == ["long"]  # one, however long
+
+
+def _picture_image(uri: str) -> Any:
+    import base64
+    import io
+
+    from PIL import Image
+
+    return Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))).convert("L")
+
+
+def _dark_inside(image: Any, rect: tuple[float, float, float, float]) -> float:
+    x, y, width, height = rect
+    crop = image.crop((int(x), int(y), int(x + width) + 1, int(y + height) + 1))
+    histogram = crop.histogram()
+    return sum(histogram[:128]) / max(sum(histogram), 1)
+
+
+def test_a_scanned_page_is_pictured_as_ocr_turned_it_so_boxes_lie_on_its_words(
+    tmp_path: Path,
+) -> None:
+    """scan-09 was fed sideways and every scan is skewed: its words' boxes are points on the
+    page as OCR turned it upright, and so is its picture."""
+    from evals.pictures import page_pictures
+    from extract.review import ocr_turns
+
+    folder = tmp_path / "pdfs"
+    folder.mkdir()
+    for name in ("scan-09-boxed-totals-usd.pdf", "scan-07-de-rechnung.pdf"):
+        shutil.copy(SAMPLES / "pdfs" / name, folder / name)
+    workbook = tmp_path / "contract.xlsx"
+    invoke("run", str(folder), "--workbook", str(workbook), "--backend", "rules")
+    store = Store.beside(workbook)
+    try:
+        run_id = str(store.latest_run_id())
+        values = store.run_values(run_id)
+        sha256 = {row["doc_id"]: row["sha256"] for row in store.run_documents(run_id)}
+        turns = {doc_id: ocr_turns(store, sha) for doc_id, sha in sha256.items()}
+    finally:
+        store.close()
+    boxed = [v for v in values if v.get("box") and v["field"] in ("invoice_number", "total")]
+    assert len(boxed) == 4
+    quarter_turned = 0
+    for value in boxed:
+        page_turns = turns[value["doc_id"]]
+        assert value["page"] in page_turns  # the page was OCR'd
+        quarter_turned += round(page_turns[value["page"]] / 90) % 4 != 0
+        (picture,) = page_pictures(folder / value["file"], [value["page"]], turns=page_turns)
+        image = _picture_image(picture.uri)
+        assert _dark_inside(image, picture.rect(value["box"])) > 0.08  # ink under the box
+        (unturned,) = page_pictures(folder / value["file"], [value["page"]])
+        if round(page_turns[value["page"]] / 90) % 4:  # fed sideways, pictured upright
+            assert unturned.width > unturned.height and picture.height > picture.width
+    assert quarter_turned == 2  # scan-09's two values: a page turned a quarter
