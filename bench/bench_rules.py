@@ -29,6 +29,7 @@ from evals.metrics import prediction_rows, scored  # noqa: E402
 from evals.truth import truth_labels  # noqa: E402
 from extract.backends.rules import RulesBackend  # noqa: E402
 from extract.documents import folder_documents  # noqa: E402
+from extract.ocr import Ocr  # noqa: E402
 from extract.pdf import ParsedDocument, parsed_document  # noqa: E402
 from schemas.base import field_specs, field_values  # noqa: E402
 from schemas.invoice import Invoice  # noqa: E402
@@ -102,6 +103,7 @@ def main() -> None:
     parser.add_argument("folder", type=Path)
     parser.add_argument("--truth", type=Path, default=None, help="folder of <stem>.json")
     parser.add_argument("--repeat", type=int, default=5, help="timing repetitions")
+    parser.add_argument("--ocr", choices=Ocr.MODES, default=Ocr.AUTO, help="as extract run's")
     args = parser.parse_args()
     truth_folder = args.truth or (
         args.folder.parent / "truth" if (args.folder.parent / "truth").is_dir() else args.folder
@@ -116,7 +118,7 @@ def main() -> None:
         if not truth_file.is_file():
             continue
         started = time.perf_counter()
-        parsed = parsed_document(document)
+        parsed = parsed_document(document, ocr=args.ocr)
         parse_s += time.perf_counter() - started
         if not parsed.ok:
             print(f"skipped {document.file}: {parsed.status}")

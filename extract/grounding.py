@@ -76,7 +76,10 @@ def value_in_quote(kind: Kind, value: str, quote: str) -> bool:
         if squeezed(value) in squeezed(quote):
             return True
         return value.upper() in currency_readings(quote)
-    return normalized_text(value) in normalized_text(quote)
+    if normalized_text(value) in normalized_text(quote):
+        return True
+    # a text layer that dropped spaces ("NordwindGmbH") holds the name read back into words
+    return normalized_text(value).replace(" ", "") in normalized_text(quote).replace(" ", "")
 
 
 def is_grounded(document: ParsedDocument, value: FieldValue) -> bool:

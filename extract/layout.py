@@ -45,6 +45,58 @@ def spaces_in(codes: NDArray[np.uint32]) -> NDArray[np.bool_]:
     return _space_table[np.minimum(codes, len(_space_table) - 1)]  # type: ignore[no-any-return]
 
 
+# Characters a PDF's text layer may hold that no one can see or store: controls, zero-width
+# and direction marks, private-use glyphs (icon fonts), non-characters, and surrogates (half
+# of an emoji that pdfium hands over as two UTF-16 units; a lone one cannot be written as
+# UTF-8 and failed whole documents). Inclusive ranges of code points, dropped by the reader.
+UNSEEN_RANGES: tuple[tuple[int, int], ...] = (
+    (0x00, 0x08),  # C0 controls, bar tabs and line breaks (whitespace, dropped as such)
+    (0x0E, 0x1F),
+    (0x7F, 0x9F),  # DEL and C1 controls
+    (0x061C, 0x061C),  # Arabic letter mark
+    (0x180E, 0x180E),  # Mongolian vowel separator
+    (0x200B, 0x200F),  # zero-width space, non-joiner, joiner; left-to-right, right-to-left marks
+    (0x202A, 0x202E),  # directional embeddings and overrides
+    (0x2060, 0x2064),  # word joiner, invisible operators
+    (0x2066, 0x2069),  # directional isolates
+    (0xD800, 0xDFFF),  # surrogates left unpaired
+    (0xE000, 0xF8FF),  # private use
+    (0xFDD0, 0xFDEF),  # non-characters
+    (0xFEFF, 0xFEFF),  # zero-width no-break space (byte-order mark)
+    (0xFFFE, 0xFFFF),  # non-characters
+    (0xF0000, 0x10FFFF),  # supplementary private use planes
+)
+UNSEEN = re.compile("[" + "".join(f"{chr(low)}-{chr(high)}" for low, high in UNSEEN_RANGES) + "]")
+
+
+def printable(text: str) -> str:
+    """A text without the characters of ``UNSEEN_RANGES``, surrogate pairs joined first:
+    for text from elsewhere than pdfium's characters (which ``seen_codes`` cleans)."""
+    if text.isascii() and text.isprintable():
+        return text
+    joined = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "ignore")
+    return UNSEEN.sub("", joined)
+
+
+def seen_codes(codes: NDArray[np.uint32]) -> tuple[NDArray[np.uint32], NDArray[np.bool_]]:
+    """Code points with each surrogate pair joined into its one character, and which of them
+    to keep: none of ``UNSEEN_RANGES`` (the low half of a joined pair included)."""
+    import numpy as np
+
+    if not len(codes) or int(codes.max()) < 0x7F:
+        return codes, np.ones(len(codes), dtype=bool)
+    codes = codes.copy()
+    high = (codes >= 0xD800) & (codes <= 0xDBFF)
+    if high.any():
+        pairs = np.flatnonzero(high[:-1] & (codes[1:] >= 0xDC00) & (codes[1:] <= 0xDFFF))
+        codes[pairs] = 0x10000 + ((codes[pairs] - 0xD800) << 10) + (codes[pairs + 1] - 0xDC00)
+        codes[pairs + 1] = 0xDC00  # the low half: dropped below with every surrogate
+    unseen = np.zeros(len(codes), dtype=bool)
+    for low, top in UNSEEN_RANGES:
+        unseen |= (codes >= low) & (codes <= top)
+    return codes, ~unseen
+
+
 TEXT_SCORE = 1.0  # the score of a word from the text layer: as sure as the PDF itself
 
 

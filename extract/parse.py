@@ -49,7 +49,7 @@ from extract.pdf import (
 from extract.store import Store
 from schemas.vocabulary import Status
 
-PARSER = "pdfium-2"  # the parse cache key beside the sha256: bump it when pages come out different
+PARSER = "pdfium-3"  # the parse cache key beside the sha256: bump it when pages come out different
 DEFAULT_TIMEOUT_S = 60.0  # per document (a page OCR reads gets READ_TIMEOUT_FACTOR times it)
 # OCR processes yield the CPU to the parsing of digital documents: at nice 10 these still
 # took twice as long beside the scans (bench_ocr), at 15 no longer; so starved on a busy

@@ -28,7 +28,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from extract.documents import Document
-from extract.layout import Chars, Word, spaces_in, text_of, words_of
+from extract.layout import Chars, Word, seen_codes, spaces_in, text_of, words_of
 from extract.ocr import Ocr, ReadPage, pages_to_read, read_page
 from extract.tables import address_of, bare, page_tables, ruling_edges
 from schemas.vocabulary import Status
@@ -183,11 +183,12 @@ def page_chars(textpage: pdfium.PdfTextPage, height: float) -> Chars:
         unicode = pdfium_c.FPDFText_GetUnicode
         text = "".join(chr(unicode(textpage.raw, i) or 0xFFFD) for i in range(count))
     codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+    codes, seen = seen_codes(codes)  # no control, invisible mark or half an emoji stays
     blank = (codes <= 32) | spaces_in(codes)  # ``char <= " " or char.isspace()``
     kept = np.arange(count)
     pointer = ctypes.c_void_p(handle)
-    if blank.any():  # line breaks and spaces pdfium made up go; real spaces break words later
-        keep = ~blank
+    if blank.any() or not seen.all():  # line breaks and spaces pdfium made up go; real spaces
+        keep = ~blank & seen  # break words later
         spaces = np.flatnonzero(codes == 32).tolist()
         made_up = map(_is_generated, repeat(pointer), spaces)
         keep[list(compress(spaces, map(operator.not_, made_up)))] = True

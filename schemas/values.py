@@ -215,11 +215,20 @@ _MONTH_NAME_DAY = re.compile(
     r"(?<![^\W\d_])([^\W\d_]{3,})\.?\s*(\d{1,2})(?:st|nd|rd|th)?\s*,?\s*(\d{4})(?!\d)"
 )
 _DAY_MON_ABBR = re.compile(r"(?<!\d)(\d{1,2})[- ]([^\W\d_]{3,})[- ](\d{2,4})(?!\d)")
+# "20250311": year, month and day run together, as some e-invoice prints write them
+_COMPACT = re.compile(
+    r"(?<![\d.,])((?:19|20)\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(?![\d.,]?\d)"
+)
 
 
-def _safe_date(year: int, month: int, day: int) -> date | None:
-    if year < 100:
+def _safe_date(year: int, month: int, day: int, digits: int = 4) -> date | None:
+    """The date, or None when there is no such day. A two-digit year is in 1970-2069; a year
+    printed with four digits is taken as printed, and none before 1900 or after 2199 is one
+    a document means ("01.01.0001" is a placeholder)."""
+    if digits <= 2:
         year += 2000 if year < 70 else 1900
+    if not 1900 <= year <= 2199:
+        return None
     try:
         return date(year, month, day)
     except ValueError:
@@ -251,7 +260,11 @@ def date_spans(text: str, day_first: bool = True) -> list[tuple[date, int, int]]
         day, month = (first, second) if day_first else (second, first)
         if month > 12 and day <= 12:
             day, month = month, day
-        parsed = _safe_date(year, month, day)
+        parsed = _safe_date(year, month, day, len(match[4]))
+        if parsed:
+            found.append((match.start(), match.end(), parsed))
+    for match in _COMPACT.finditer(text) if four_digits else ():
+        parsed = _safe_date(int(match[1]), int(match[2]), int(match[3]))
         if parsed:
             found.append((match.start(), match.end(), parsed))
     for pattern, order, possible in (
@@ -269,7 +282,7 @@ def date_spans(text: str, day_first: bool = True) -> list[tuple[date, int, int]]
             month_number = MONTHS.get(month_text.casefold().rstrip("."))
             if month_number is None:
                 continue
-            parsed = _safe_date(int(year_text), month_number, int(day_text))
+            parsed = _safe_date(int(year_text), month_number, int(day_text), len(year_text))
             if parsed:
                 found.append((match.start(), match.end(), parsed))
     found.sort(key=lambda entry: (entry[0], -entry[1]))
@@ -384,7 +397,7 @@ _NAMED_WORDS: dict[str, tuple[str, ...]] = {
 _PLACED_WORDS: dict[str, tuple[str, ...]] = {
     "USD": ("United States", r"U\.S\.A", "USA"),
     "CAD": ("Canada", rf"(?:{_CA_PROVINCES}),? [A-Z]\d[A-Z] ?\d[A-Z]\d"),
-    "AUD": ("Australia",),
+    "AUD": ("Australia", r"(?:NSW|VIC|QLD|TAS|ACT|WA|SA|NT),? \d{4}(?!\d)", "BSB"),
     "NZD": ("New Zealand",),
     "SGD": ("Singapore",),
     "HKD": ("Hong Kong",),

@@ -62,6 +62,11 @@ def test_a_dollar_with_no_clue_leaves_the_currency_empty(tmp_path: Path) -> None
     assert values["currency"] is None
 
 
+def test_addresses_in_two_dollar_countries_leave_the_dollar_unread(tmp_path: Path) -> None:
+    page = page_from("Tempe AZ 85281", (60, 300, "Remit to: Melbourne VIC 3000, BSB 063-000"))
+    assert values_of(tmp_path / "au.pdf", page)["currency"] is None
+
+
 def test_a_printed_code_names_the_dollar(tmp_path: Path) -> None:
     page = page_from("88 King St W, Toronto, ON M5H 1A1", (60, 300, "All amounts in CAD"))
     assert values_of(tmp_path / "cad.pdf", page)["currency"] == "CAD"
@@ -69,6 +74,9 @@ def test_a_printed_code_names_the_dollar(tmp_path: Path) -> None:
 
 def test_a_labelled_dollar_sign_needs_the_document_too(tmp_path: Path) -> None:
     labelled = (60, 148, "Currency: $")
-    assert values_of(tmp_path / "a.pdf", page_from("Sydney NSW 2000", labelled))["currency"] is None
+    nowhere = page_from("12 Harbour Street", labelled)
+    assert values_of(tmp_path / "a.pdf", nowhere)["currency"] is None
+    au = page_from("Sydney NSW 2000", labelled)  # a state and a four-digit postcode
+    assert values_of(tmp_path / "c.pdf", au)["currency"] == "AUD"
     us = page_from("Seattle, WA 98109", labelled)
     assert values_of(tmp_path / "b.pdf", us)["currency"] == "USD"

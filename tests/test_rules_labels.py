@@ -6,10 +6,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from extract.backends.rules import schema_rules
 from extract.pdf import Word
 from extract.rules.labels import LabelIndex
 from extract.rules.lines import Line
+from extract.rules.schema import schema_rules
 from schemas.base import field_specs
 from schemas.invoice import Invoice
 

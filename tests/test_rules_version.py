@@ -12,7 +12,7 @@ def test_the_version_is_a_digest_of_the_rules_sources() -> None:
     names = {path.name for path in RULES_SOURCES}
     assert {"currency.py", "tables.py", "rules.py", "values.py", "embedded.py"} <= names
     assert all(path.is_file() for path in RULES_SOURCES)
-    assert RulesBackend.prompt_version == f"2-{sources_digest(RULES_SOURCES)}"
+    assert RulesBackend.prompt_version == f"3-{sources_digest(RULES_SOURCES)}"
 
 
 def test_a_changed_rule_changes_the_version(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from extract.rules.lines import Line
@@ -35,21 +36,49 @@ class LabelHit:
     label: str  # the label's key: casefolded, spaces and dots removed
 
 
+@lru_cache(maxsize=8192)
+def folded(text: str) -> str:
+    """Case- and accent-free: "Numéro" and "NUMERO" are one word (cached: phrases repeat)."""
+    if text.isascii():
+        return text.casefold()
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
 def _key(text: str) -> str:
-    folded = unicodedata.normalize("NFKC", text).casefold()
-    return re.sub(r"[\s.\-]+", "", folded)
+    return re.sub(r"[\s.\-]+", "", folded(unicodedata.normalize("NFKC", text)))
+
+
+def field_labels(spec: FieldSpec) -> list[str]:
+    """A field's labels, specific first: ``labels``, then its ``weak_labels`` (generic words
+    that name it only when nothing better does)."""
+    weak = spec.extra.get("weak_labels") or []
+    return [*spec.labels, *(str(label) for label in weak)]
+
+
+def _variants(label: str) -> list[str]:
+    """The label as written and without its accents ("numero de facture" is printed too)."""
+    plain = "".join(
+        ch for ch in unicodedata.normalize("NFKD", label) if not unicodedata.combining(ch)
+    )
+    plain = unicodedata.normalize("NFC", plain)
+    return [label] if plain == label else [label, plain]
 
 
 def _atoms(label: str) -> list[str]:
-    """A label as regex atoms: separators optional, a stray space after a word's first letter."""
+    """A label as regex atoms: separators optional, a stray space after a word's first letter,
+    dots between the letters of a short word ("H.T.", "T.T.C.", "V.A.T.")."""
     atoms: list[str] = []
     for number, word in enumerate(label.casefold().split()):
         if number:
             atoms.append(r"[\s.\-]*")
+        short = len(word) <= 3 and word.isalpha()
         for position, ch in enumerate(word):
             atoms.append(r"[\s.\-]?" if ch in ".-" else re.escape(ch))
             if position == 0 and len(word) >= 5:
                 atoms.append(" ?")
+            if short and position < len(word) - 1:
+                atoms.append(r"\.?")
     return atoms
 
 
@@ -76,23 +105,33 @@ class LabelIndex:
         self.ranks: dict[tuple[str, str], int] = {}
         trie: dict[str, Any] = {}
         label_chars: set[str] = set()
+        self.strong: dict[str, int] = {}  # path -> how many labels it has before weak ones
+        self.specific: dict[tuple[str, str], bool] = {}  # long or several words: not "Total"
+        self.kinds: dict[str, str] = {}  # path -> its kind (date, money, ...)
         for spec in specs:
-            for rank, label in enumerate(spec.labels):
-                key = _key(label)
-                if not key:
-                    continue
-                label_chars.update(label.casefold())
-                if spec.path not in self.fields_by_key.get(key, []):
-                    self.fields_by_key.setdefault(key, []).append(spec.path)
-                self.ranks.setdefault((spec.path, key), rank)
-                node = trie
-                for atom in _atoms(label):
-                    node = node.setdefault(atom, {})
-                node[""] = {}
+            self.kinds[spec.path] = spec.kind
+            self.strong[spec.path] = len(spec.labels)
+            for rank, written in enumerate(field_labels(spec)):
+                for label in _variants(written):
+                    key = _key(label)
+                    if not key:
+                        continue
+                    label_chars.update(label.casefold())
+                    if spec.path not in self.fields_by_key.get(key, []):
+                        self.fields_by_key.setdefault(key, []).append(spec.path)
+                    self.ranks.setdefault((spec.path, key), rank)
+                    self.specific.setdefault(
+                        (spec.path, key), len(key) >= 8 or len(label.split()) >= 2
+                    )
+                    node = trie
+                    for atom in _atoms(label):
+                        node = node.setdefault(atom, {})
+                    node[""] = {}
         self.pattern: re.Pattern[str] | None = None
         self._lowered: re.Pattern[str] | None = None  # the same, case-sensitive
         if trie:
-            body = rf"(?<!\w){_trie_pattern(trie)}(?!\w)"
+            # a digit may follow at once ("Due date16.09.2026"), a letter may not
+            body = rf"(?<!\w){_trie_pattern(trie)}(?![^\W\d])"
             self.pattern = re.compile(body, re.IGNORECASE)
             self._lowered = re.compile(body)
         label_chars.update(" .-")  # the pattern's own: "F ?actuur", "[\s.\-]*" between words
@@ -158,6 +197,14 @@ class LabelIndex:
     def rank(self, path: str, hit: LabelHit) -> int:
         return self.ranks.get((path, hit.label), hit.rank)
 
+    def is_specific(self, path: str, hit: LabelHit) -> bool:
+        """A label of several words or a long one ("Rechnungsdatum"), not a bare "Total"."""
+        return self.specific.get((path, hit.label), False)
+
+    def weak(self, path: str, hit: LabelHit) -> bool:
+        """The hit is one of the field's generic ``weak_labels``."""
+        return self.rank(path, hit) >= self.strong.get(path, 0)
+
 
 QUALIFIERS = frozenset(
     [
@@ -212,6 +259,8 @@ def is_announcing(line: Line, hit: LabelHit) -> bool:
     following = line.text[hit.end : hit.end + 3].lstrip()
     if following.startswith((":", "#", "n°", "nº", "No", "no.", "Nr")):
         return True
+    if line.text[hit.end : hit.end + 1].isdigit():
+        return True  # "Due date16.09.2026": the value glued to its label
     return len(hit.label) >= 10
 
 

@@ -123,6 +123,11 @@ class Line:
             end += 1
         return end
 
+    def cell_of(self, word_index: int) -> tuple[int, int]:
+        """(first word, end) of the cell that holds ``word_index``."""
+        number = max(0, bisect_right(self._openings, word_index) - 1)
+        return self._cells[number] if self._cells else (0, 0)
+
     def cells(self) -> list[tuple[int, int]]:
         """(first word, end) of each cell, left to right."""
         return list(self._cells)

@@ -1,117 +1,246 @@
-"""Parties without a label: the issuer in the letterhead, the addressee in the address window.
+"""Party names under their labels: "Bill to", "Verkäufer", "Émetteur", "From:".
 
-The issuer is the first name printed at the top of page 1 (before any labelled block).
-A window envelope's return line ("Acme GmbH · Hauptstr. 1 · Berlin") repeats the issuer's
-name; the line under it opens the addressee's block. Anything less sure is left empty.
+A party label names the party printed beside it or first under it, when it stands as a
+heading (alone in its cell, or with a colon) and is not the start of another value
+("Customer number", "Client EAN"). Prose says it too: "make checks payable to Harbour Foods
+Ltd". What a name looks like is extract.rules.names'; parties named without a label (the
+sender line, the letterhead, the footer) are extract.rules.letterhead's.
 """
 
 from __future__ import annotations
 
 import re
+from functools import cached_property
 
-from extract.rules.fields import Found
+from extract.rules.evidence import Candidate
+from extract.rules.labels import LabelHit, after_separators, is_announcing
 from extract.rules.lines import Line
-from extract.rules.reading import Reading
-from extract.rules.typed import is_name
-from schemas.values import normalized_text
-
-TITLE_WORDS = frozenset(
-    [
-        "invoice",
-        "invoices",
-        "bill",
-        "rechnung",
-        "facture",
-        "factuur",
-        "factura",
-        "fattura",
-        "receipt",
-        "quittung",
-        "gutschrift",
-        "credit",
-        "note",
-        "proforma",
-        "tax",
-        "retail",
-        "kopie",
-        "copy",
-        "original",
-        "duplicate",
-        "payment",
-        "statement",
-    ]
+from extract.rules.names import (
+    cleaned_name,
+    deglued,
+    document_domains,
+    glued_text,
+    without_leading_form,
 )
-LETTERHEAD_SHARE = 0.3  # the issuer is printed in the top 30% of page 1
-_RETURN_SEPARATOR = re.compile(r"\s+[·•|–-]\s+|\s*[·•|]\s*")
+from extract.rules.reading import Reading
+from schemas.base import FieldSpec
+
+SECTION = 0.85  # under or beside the party's label
+UNDER_LINES = 3
+_PROSE_END = re.compile(r"\s+(?:or|and|oder|und|ou|et|o|y|e|of\s+the)\s+|[;,(]|\.\s|\.$")
+_COLON_AFTER = re.compile(r"^\s*:")
 
 
-def _words(text: str) -> list[str]:
-    return re.findall(r"[^\W\d_]+", text.casefold())
+class Names:
+    """What the party searches share: the document's domains and whether its text is glued."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.glued = glued_text(text)
+
+    @cached_property
+    def domains(self) -> set[str]:
+        return document_domains(self.text)
+
+    def value(self, name: str) -> str:
+        return without_leading_form(deglued(name)) if self.glued else name
 
 
-def name_in(text: str) -> str | None:
-    """The name a letterhead cell prints, without a document title around it."""
-    first = _RETURN_SEPARATOR.split(text)[0].strip()
-    tokens = first.split()
-    while tokens and set(_words(tokens[0])) <= TITLE_WORDS:
-        tokens.pop(0)
-    while tokens and set(_words(tokens[-1])) <= TITLE_WORDS:
-        tokens.pop()
-    name = " ".join(tokens).strip(" ,;:")
-    if not is_name(name) or any(word in TITLE_WORDS for word in _words(name)):
+def names_of(reading: Reading) -> Names:
+    return Names("\n".join(page.text for page in reading.document.pages))
+
+
+def cell_text(line: Line, first: int, end: int) -> tuple[int, str]:
+    start = line.starts[first]
+    return start, line.joined(first, end)
+
+
+def _cell_at(line: Line, offset: int) -> tuple[int, int]:
+    return line.cell_of(line.word_index(offset))
+
+
+HEADING_TAILS = frozenset(
+    [
+        "name", "names", "company", "firma", "firmenname", "address", "adresse", "anschrift",
+        "details", "detail", "information", "info", "données", "datos", "dati", "gegevens",
+        "nom", "nombre", "naam",
+    ]
+)  # fmt: skip
+
+
+HEADING_OPENERS = HEADING_TAILS - {"company", "firma"}  # "Customer Service GmbH" is a name
+
+
+def _tail_end(text: str) -> int:
+    """How much of ``text`` (after a party label) is more words of the heading: "Customer
+    name / company", "Bill to Address"."""
+    position = 0
+    for number, match in enumerate(re.finditer(r"\s*(?:[^\W\d_]+|/|&)", text)):
+        word = match.group(0).strip().casefold()
+        words = HEADING_OPENERS if number == 0 else HEADING_TAILS
+        if word not in ("/", "&") and word not in words:
+            break
+        position = match.end()
+    return position
+
+
+def _heading(reading: Reading, path: str, line: Line, hit: LabelHit) -> str | None:
+    """How a party label stands: "colon" (the name after it), "alone" (a heading: the name in
+    the next cell or under it), "prose" ("payable to" inside a sentence), or None when it is
+    no party heading here ("Customer number", a word of a table's header row)."""
+    first, end = _cell_at(line, hit.start)
+    cell_start, cell = cell_text(line, first, end)
+    after = line.text[hit.end : cell_start + len(cell)]
+    after = after[_tail_end(after) :]
+    following = after.strip(" :.-–")
+    next_word = re.match(r"[^\W\d_]+", following)
+    if next_word is not None and path in reading.cues.of(next_word.group(0))[1]:
+        return None  # "Customer number", "Client EAN", "Kunden-Nr."
+    if following.casefold().startswith(("#", "no.", "nr.", "n°")):
         return None
-    return name
-
-
-def _cell_before_labels(reading: Reading, line: Line, first: int, end: int) -> str:
-    """The cell's text up to the first label printed in it."""
-    text = line.joined(first, end)
-    offset = line.starts[first]
-    for hit in reading.hits_in(line):
-        if set(_words(line.text[hit.start : hit.end])) <= TITLE_WORDS:
-            continue  # "FACTUUR. Coolblue B.V.": a title, not a label before a value
-        if offset <= hit.start < offset + len(text):
-            return text[: hit.start - offset]
-    return text
-
-
-def letterhead(reading: Reading, path: str) -> Found | None:
-    """The first name at the top of page 1, above the first labelled line."""
-    if not reading.lines or not reading.document.pages:
-        return None
-    height = reading.document.pages[0].height or float("inf")
-    for line in reading.lines[0]:
-        if line.top > height * LETTERHEAD_SHARE:
-            return None
-        text = _cell_before_labels(reading, line, 0, len(line.words))
-        if not text.strip():
-            return None  # the labelled block begins: no letterhead above it
-        name = name_in(text)
-        if name is not None and reading.holds(line.page, text):
-            return Found(path, name, line.page, text.strip(), (0,), line, -1)
+    cells = len(line.cells())
+    if cells >= 5 or (cells >= 4 and len(reading.hits_in(line)) >= 3):
+        return None  # a word of a table's header row ("Client | EAN | Unitaire")
+    before = line.text[cell_start : hit.start].strip()
+    if _COLON_AFTER.match(after):
+        return "colon" if not before or before.endswith(":") else None
+    if not following and not before:
+        return "alone"
+    if " " in line.text[hit.start : hit.end].strip() and following[:1].isupper():
+        return "prose"  # "payable to Harbour Foods Ltd"
     return None
 
 
-def addressee(reading: Reading, path: str, issuer: str) -> Found | None:
-    """The name under the window's return line, which repeats the issuer's name."""
-    if not reading.lines or not issuer:
-        return None
-    height = reading.document.pages[0].height or float("inf")
-    lines = reading.lines[0]
-    wanted = normalized_text(issuer)
-    for position, line in enumerate(lines[:-1]):
-        if line.top > height * 0.5:
-            return None
-        first, end = line.cells()[0]
-        text = _cell_before_labels(reading, line, first, end)
-        parts = _RETURN_SEPARATOR.split(text)
-        if len(parts) < 2 or normalized_text(parts[0]) != wanted:
+def heading_lines(reading: Reading, paths: list[str]) -> set[tuple[int, int]]:
+    """The lines where a party's label stands as a heading: a letterhead ends there."""
+    return {
+        (line.page, line.index)
+        for path in paths
+        for line, position in reading.labelled.get(path, ())
+        if _heading(reading, path, line, reading.hits_in(line)[position]) is not None
+    }
+
+
+def labelled_parties(
+    reading: Reading, spec: FieldSpec, names: Names, blocked: set[tuple[int, int]]
+) -> list[Candidate]:
+    """Names beside or under the party's labels."""
+    found = []
+    for line, position in reading.labelled.get(spec.path, ()):
+        if (line.page, line.index) in blocked:
             continue
-        below = lines[position + 1]
-        b_first, b_end = below.cells()[0]
-        cell = _cell_before_labels(reading, below, b_first, b_end)
-        name = name_in(cell)
-        if name is not None and reading.holds(below.page, cell):
-            return Found(path, name, below.page, cell.strip(), (0,), below, -1)
-        return None
+        hit = reading.hits_in(line)[position]
+        how = _heading(reading, spec.path, line, hit)
+        if how is None:
+            continue
+        first, end = _cell_at(line, hit.start)
+        cell_start, cell = cell_text(line, first, end)
+        if how in ("colon", "prose"):
+            start = hit.end + _tail_end(line.text[hit.end :])
+            start += after_separators(line.text[start:])
+            text = line.text[start : cell_start + len(cell)]
+            if how == "prose":
+                text = _PROSE_END.split(text, maxsplit=1)[0]
+            if text.strip() or how == "prose":
+                name = cleaned_name(text)
+                if name is not None:
+                    found.append(_named(spec, names, line, text, name, SECTION))
+                continue
+        beside = _next_cell(reading, line, end)  # "Bill to: | Rheingold GmbH", "Client | Acme"
+        if beside is not None:
+            found.append(_named(spec, names, line, beside[0], beside[1], SECTION))
+            continue
+        under = _name_under(reading, line, first, end, blocked)
+        if under is not None:
+            below, quote, name = under
+            found.append(_named(spec, names, below, quote, name, SECTION - 0.05))
+    return found
+
+
+def _named(
+    spec: FieldSpec, names: Names, line: Line, quote: str, name: str, strength: float
+) -> Candidate:
+    return Candidate(
+        spec.path, names.value(name), line.page, quote.strip(), line, strength, "section"
+    )
+
+
+def _next_cell(reading: Reading, line: Line, end: int) -> tuple[str, str] | None:
+    """The cell right of a heading on its line, when it is a name and no label."""
+    cells = line.cells()
+    for number, (first, stop) in enumerate(cells):
+        if first != end:
+            continue
+        start, text = cell_text(line, first, stop)
+        if text.strip() == ":" and number + 1 < len(cells):  # "Nom du client | : | Acme"
+            start, text = cell_text(line, *cells[number + 1])
+        if any(start <= hit.start < start + len(text) for hit in reading.hits_in(line)):
+            return None
+        name = cleaned_name(text)
+        return (text, name) if name is not None else None
     return None
+
+
+def _sub_label(text: str, end: int) -> bool:
+    """A name whose label word is part of it ("Customer Service GmbH"): no colon after the word."""
+    return not text[end:].lstrip().startswith(":")
+
+
+def _name_under(
+    reading: Reading, line: Line, first: int, end: int, blocked: set[tuple[int, int]]
+) -> tuple[Line, str, str] | None:
+    """The first line under a heading, in its column: a name, or nothing."""
+    left = line.words[first].x0
+    right = line.words[end].x0 if end < len(line.words) else float("inf")
+    lines = reading.lines[line.page - 1]
+    for under in lines[line.index + 1 : line.index + 1 + UNDER_LINES]:
+        if under.top - line.bottom > 3 * line.height or (under.page, under.index) in blocked:
+            return None
+        cells = [
+            (a, b)
+            for a, b in under.cells()
+            if under.words[a].x0 < right - 1 and under.words[b - 1].x1 > left + 1
+        ]
+        if not cells:
+            continue
+        a, b = cells[0]
+        text = under.joined(a, b)
+        start = under.starts[a]
+        labels = [h for h in reading.hits_in(under) if start <= h.start < start + len(text)]
+        if labels and text[labels[0].end - start :].lstrip().startswith(":"):
+            if labels[0].start == start and len(cells) > 0:
+                # "Name: | Brandt KG", "Name: Brandt KG": a sub-label before the name
+                rest = text[labels[0].end - start :].lstrip(" :")
+                if rest:
+                    name = cleaned_name(rest)
+                    return (under, text, name) if name is not None else None
+            continue  # "Attn: ...": another label under the heading
+        if labels and not (len(labels) == 1 and _sub_label(text, labels[0].end - start)):
+            return None  # "N° facture": a label of something else under the heading
+        name = cleaned_name(text)
+        if name is None and re.match(r"^\s*[^\W\d_]+\s*:\s*$", text) and len(under.cells()) > 1:
+            following = [cell for cell in under.cells() if cell[0] == b]
+            if following:
+                text = under.joined(a, following[0][1])
+                name = cleaned_name(text)
+        return (under, text, name) if name is not None else None
+    return None
+
+
+def title_word(reading: Reading, hit: LabelHit) -> bool:
+    """A document title's word ("Invoice", "FACTURE"): a generic label of a code field."""
+    return all(
+        reading.labels.kinds.get(path) == "code" and reading.labels.weak(path, hit)
+        for path in hit.fields
+    )
+
+
+def labelling(reading: Reading, line: Line, hit: LabelHit) -> bool:
+    """The hit labels a value: not a title word, not a party's word inside a name
+    ("Lieferant Holz GmbH")."""
+    if title_word(reading, hit):
+        return False
+    parties = [path for path in hit.fields if reading.labels.kinds.get(path) == "text"]
+    if parties:
+        return any(_heading(reading, path, line, hit) is not None for path in parties)
+    return is_announcing(line, hit)

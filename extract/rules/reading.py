@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from extract.pdf import ParsedDocument
+from extract.rules.cues import CueIndex
 from extract.rules.labels import LabelHit, LabelIndex
 from extract.rules.lines import Line, PageText, page_lines
 from schemas.values import sign_meanings
@@ -22,13 +24,18 @@ _US_ADDRESS = re.compile(r"\b[A-Z]{2} \d{5}(?:-\d{4})?\b")
 class Reading:
     document: ParsedDocument
     labels: LabelIndex
+    cues: CueIndex
     lines: list[list[Line]] = field(default_factory=list)  # per page, top to bottom
     texts: list[PageText] = field(default_factory=list)
     hits: dict[tuple[int, int], list[LabelHit]] = field(default_factory=dict)
     # field path -> (line, hit position) of each label naming it, in reading order
     labelled: dict[str, list[tuple[Line, int]]] = field(default_factory=dict)
     day_first: bool = True
+    # whether anything says which: a date that reads one way only, an address, the euro
+    day_first_known: bool = False
     signs: dict[str, str] = field(default_factory=dict)  # what "$", "¥", "kr" mean here
+    # what the rule modules work out once per document (title cells, sender lines, ...)
+    memo: dict[Any, Any] = field(default_factory=dict)
 
     def hits_in(self, line: Line) -> list[LabelHit]:
         return self.hits.get((line.page, line.index), [])
@@ -40,8 +47,8 @@ class Reading:
         return 1 <= page <= len(self.texts) and self.texts[page - 1].holds(quote)
 
 
-def reading_of(document: ParsedDocument, labels: LabelIndex) -> Reading:
-    reading = Reading(document, labels)
+def reading_of(document: ParsedDocument, labels: LabelIndex, cues: CueIndex) -> Reading:
+    reading = Reading(document, labels, cues)
     for page in document.pages:
         lines = page_lines(page)
         reading.lines.append(lines)
@@ -53,15 +60,17 @@ def reading_of(document: ParsedDocument, labels: LabelIndex) -> Reading:
                 for position, hit in enumerate(found):
                     for path in hit.fields:
                         reading.labelled.setdefault(path, []).append((line, position))
-    reading.day_first = day_first(document)
+    reading.day_first, reading.day_first_known = date_order(document)
     reading.signs = sign_meanings("\n".join(page.text for page in document.pages))
     return reading
 
 
-def day_first(document: ParsedDocument) -> bool:
-    """Whether 03/05/2018 means 3 May here: a printed 23/03 proves it, 03/23 disproves it.
+def date_order(document: ParsedDocument) -> tuple[bool, bool]:
+    """Whether 03/05/2018 means 3 May here, and whether the document says so.
 
-    Without such proof, a US address or dollar amounts suggest month first; else day first.
+    A printed 23/03 proves day first, 03/23 month first. Without such proof a US address
+    with dollar amounts suggests month first, euro or pound amounts day first; with none of
+    these day first is a guess.
     """
     text = "\n".join(page.text for page in document.pages)
     votes = 0
@@ -72,5 +81,12 @@ def day_first(document: ParsedDocument) -> bool:
         elif second > 12 >= first >= 1:
             votes -= 1
     if votes:
-        return votes > 0
-    return not ("$" in text and _US_ADDRESS.search(text) is not None)
+        return votes > 0, True
+    if "$" in text and _US_ADDRESS.search(text) is not None:
+        return False, True
+    return True, "€" in text or "£" in text
+
+
+def day_first(document: ParsedDocument) -> bool:
+    """Whether 03/05/2018 means 3 May here (see ``date_order``)."""
+    return date_order(document)[0]

@@ -20,9 +20,15 @@ from extract.rules.lines import Line
 from extract.rules.reading import Reading
 from extract.rules.typed import money_spans, number_at
 from schemas.base import FieldSpec
+from schemas.values import amount
 
 Row = dict[str, dict[str, Any]]  # field name -> {"value", "page", "quote"}
 STOP_AFTER_LABEL_LINES = 2  # totals-block lines seen since the last row that end the table
+# an amount with two decimals, grouped or not, a currency beside it at most: unambiguous
+_SIMPLE_MONEY = re.compile(
+    r"(?:[€$£¥₹]|EUR|USD|GBP|CHF)? ?(?P<number>\d{1,3}(?:,\d{3})+\.\d\d|\d{1,3}(?:\.\d{3})+,\d\d"
+    r"|\d+[.,]\d\d) ?(?:[€$£¥₹]|EUR|USD|GBP|CHF)?"
+)
 ROW_GAP = 4.0  # in line heights: a wider gap since the last row ends the table
 _ITEM_CODE = re.compile(r"^(?:\[[^\]]{1,30}\]|\*[^*\s]{1,30}\*)\s*")  # "[SKU-1] Chair"
 
@@ -117,8 +123,12 @@ def _cells(line: Line) -> list[tuple[float, float, str]]:
 def _money_cell(text: str, day_first: bool) -> Decimal | None:
     """The amount a money cell holds (one amount, a currency beside it at most), else None.
 
-    Cached: a row's money cells are tested, then read.
+    Cached: a row's money cells are tested, then read. The common cell ("1,096.00",
+    "€ 12,50") is read directly, with the value the full reading gives it.
     """
+    simple = _SIMPLE_MONEY.fullmatch(text)
+    if simple is not None:
+        return amount(simple["number"])
     found = money_spans(text, day_first)
     if len(found) != 1:
         return None
@@ -205,6 +215,8 @@ def list_rows(
         last_bottom = 0.0
         for line in lines:
             header = _header_columns(line, index, specs)
+            if header is not None and money_spans(line.text, reading.day_first):
+                header = None  # "Montant Total HT 2.310,00€": labels with a value are no header
             if header is not None:
                 columns, label_lines, last_bottom = header, 0, line.bottom
                 found.lines.add((line.page, line.index))
@@ -219,7 +231,7 @@ def list_rows(
             if any(set(hit.fields) & stops.final for hit in hits):
                 columns = None
                 continue
-            if hits and hits[0].start == 0 and set(hits[0].fields) & stops.totals:
+            if any(set(hit.fields) & stops.totals for hit in hits):  # a totals-block line
                 label_lines += 1
                 if label_lines >= STOP_AFTER_LABEL_LINES:
                     columns = None

@@ -106,17 +106,24 @@ def date_after(text: str, day_first: bool) -> Read | None:
     return Read(parsed, start, end)
 
 
+_NUMBER_SIGN = re.compile(r"^(?:n[°º]|nº|no\.|nr\.|#)\s*", re.IGNORECASE)
+_SIGN_TOKENS = frozenset(["#", ":", "-", "n°", "nº", "no", "no.", "nr", "nr.", "n.", "n"])
+
+
 def code_after(text: str) -> Read | None:
-    """An identifier right after its label: one token holding a digit, not a date or amount."""
+    """An identifier right after its label: one token holding a digit, not a date, an amount
+    or a telephone number; a number sign glued to it is no part of it ("N°F-2024", "#INV-7")."""
     for match in _TOKEN.finditer(text):
         token = match.group(0).rstrip(_TRAILING)
         start = match.start()
-        if token in ("#", ":", "-", "n°", "No", "no", "No.", "Nr", "Nr.", "nr."):
+        if token.casefold() in _SIGN_TOKENS:
             continue
         if start > NEAR:
             return None
-        token = token.lstrip("#:")
-        start = match.start() + len(match.group(0)) - len(match.group(0).lstrip("#:"))
+        sign = _NUMBER_SIGN.match(token)
+        cut = sign.end() if sign is not None and sign.end() < len(token) else 0
+        cut += len(token[cut:]) - len(token[cut:].lstrip("#:"))
+        token, start = token[cut:], start + cut
         if not _is_identifier(token):
             return None
         return Read(token, start, start + len(token))
@@ -124,12 +131,12 @@ def code_after(text: str) -> Read | None:
 
 
 def _is_identifier(token: str) -> bool:
-    if not (2 <= len(token) <= 40) or not any(ch.isdigit() for ch in token):
+    if not (1 <= len(token) <= 40) or not any(ch.isdigit() for ch in token):
         return False
-    if token.endswith("%"):
-        return False
+    if token.endswith("%") or re.match(r"\+\d|\(", token) or ")" in token:
+        return False  # a percentage, a telephone number: "+1", "(0123)"
     dates = date_spans(token)
-    if dates and dates[0][2] == len(token):
+    if dates and dates[0][2] == len(token) and not token.isdigit():
         return False
     # "1.234,50" or "12.00" is an amount, not a number that names a document
     return not _AMOUNT_TOKEN.fullmatch(token)
@@ -179,6 +186,6 @@ def is_name(text: str) -> bool:
 
 
 def name_after(text: str) -> Read | None:
-    """A party's name after its label ("Bill to: Acme Corp")."""
+    """A party's name after its label ("Bill to: Harbour Foods Ltd")."""
     got = text_after(text)
     return got if got is not None and is_name(str(got.value)) else None

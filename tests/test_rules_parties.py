@@ -1,0 +1,170 @@
+"""Parties from evidence: labelled sections, sender lines, letterheads, and what is no name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rules_pdfs import Placed, lines_at, pdf_of
+
+from extract.backends.rules import RulesBackend
+from extract.grounding import grounded_values
+from extract.rules.names import cleaned_name, deglued, document_domains, matches_domain
+from schemas.base import field_values
+from schemas.invoice import Invoice
+
+BACKEND = RulesBackend()
+TOTALS = lines_at(330, 400, "Subtotal 100.00", "VAT 20% 20.00", "Total 120.00")
+
+
+def parties(path: Path, page: list[Placed]) -> tuple[str | None, str | None]:
+    document = pdf_of(path, [page])
+    checked = grounded_values(document, field_values(BACKEND.extract(document, Invoice).result))
+    assert all(v.grounded for v in checked if v.grounded is not None), "every value is grounded"
+    values = {v.value.field: v.value.value for v in checked if v.value.item is None}
+    return values["seller"], values["buyer"]
+
+
+@pytest.mark.parametrize(
+    ("seller_label", "buyer_label"),
+    [("Verkäufer", "Käufer"), ("Émetteur", "Destinataire"), ("Seller", "Buyer"),
+     ("Proveedor", "Cliente"), ("Fornitore", "Committente"), ("Leverancier", "Klant")],
+)  # fmt: skip
+def test_parties_under_their_section_headings(
+    tmp_path: Path, seller_label: str, buyer_label: str
+) -> None:
+    page = [
+        (60, 50, "RECHNUNG / INVOICE"),
+        *lines_at(60, 100, seller_label, "Name: Muster Handel GmbH", "Hafenstraße 4",
+                  "20457 Hamburg"),
+        *lines_at(330, 100, buyer_label, "Nordwind Logistik AG", "Kaistraße 9", "24103 Kiel"),
+        *TOTALS,
+    ]  # fmt: skip
+    assert parties(tmp_path / "sections.pdf", page) == (
+        "Muster Handel GmbH",
+        "Nordwind Logistik AG",
+    )
+
+
+def test_a_sender_line_and_the_addressee_under_it(tmp_path: Path) -> None:
+    page = [
+        (60, 100, "Brandt Elektro KG · Industriestraße 4 · 70565 Stuttgart"),
+        *lines_at(60, 116, "Harbour Foods Ltd", "1 Quay Street", "Bristol BS1 4DJ"),
+        (330, 116, "Invoice No: 4711"),
+        *TOTALS,
+    ]
+    assert parties(tmp_path / "window.pdf", page) == ("Brandt Elektro KG", "Harbour Foods Ltd")
+
+
+def test_label_words_inside_names_are_no_headings(tmp_path: Path) -> None:
+    """ "Lieferant Holz GmbH" opens with a seller label, "Customer Service Ltd" with a buyer's."""
+    page = [
+        *lines_at(60, 50, "Lieferant Holz GmbH", "Waldweg 3", "79098 Freiburg"),
+        (60, 120, "Bill to: Customer Service Ltd"),
+        (60, 134, "Customer number: 4471"),
+        *TOTALS,
+    ]
+    assert parties(tmp_path / "words.pdf", page) == ("Lieferant Holz GmbH", "Customer Service Ltd")
+
+
+def test_a_banner_title_or_placeholder_is_no_seller(tmp_path: Path) -> None:
+    for number, first in enumerate(
+        ["Examples for invoice layouts, (c) 2022", "PURCHASE ORDER", "Your Company Name",
+         "This is a default template."]
+    ):  # fmt: skip
+        page = [(60, 50, first), (60, 64, "123 Main Street"), (330, 120, "Invoice #: 17"),
+                *TOTALS]  # fmt: skip
+        assert parties(tmp_path / f"banner{number}.pdf", page)[0] is None, first
+
+
+def test_the_documents_own_domain_names_its_issuer(tmp_path: Path) -> None:
+    page = [
+        *lines_at(60, 50, "Global Wholesale Partner", "Nordwind Handels", "Kaistraße 9",
+                  "24103 Kiel"),
+        (60, 700, "info@nordwind-handels.de · www.nordwind-handels.de"),
+        (330, 120, "Invoice No: 4711"),
+        *TOTALS,
+    ]  # fmt: skip
+    assert parties(tmp_path / "domain.pdf", page)[0] == "Nordwind Handels"
+
+
+def test_a_letterhead_confirmed_by_its_footer(tmp_path: Path) -> None:
+    page = [
+        *lines_at(60, 50, "Atelier Rive Gauche", "14 rue de Seine", "75006 Paris"),
+        (330, 120, "Facture n° F-2018-031"),
+        *TOTALS,
+        *lines_at(60, 760, "Atelier Rive Gauche", "SARL au capital de 8 000 € - SIRET 123"),
+    ]
+    assert parties(tmp_path / "footer.pdf", page)[0] == "Atelier Rive Gauche"
+
+
+def test_payable_to_in_a_sentence_names_the_seller(tmp_path: Path) -> None:
+    page = [
+        (330, 120, "Invoice No: 4711"),
+        (60, 200, "Bill To:"),
+        (60, 214, "Harbour Foods Ltd"),
+        *TOTALS,
+        (60, 600, "Please make checks payable to Brandt Elektro KG or pay by transfer."),
+    ]
+    assert parties(tmp_path / "prose.pdf", page) == ("Brandt Elektro KG", "Harbour Foods Ltd")
+
+
+def test_names_a_text_layer_ran_together() -> None:
+    assert deglued("NordwindGmbH") == "Nordwind GmbH"
+    assert deglued("HarbourFoodTrading") == "Harbour Food Trading"
+    assert deglued("MarcoKSchmidt") == "Marco K Schmidt"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Keizersgracht 221", "Hafenstraße 17", "20457 Hamburg", "info@brandt.de", "D I i",
+     "Your Business Name", "ClientName", "MLLE PPPPPPPPPP", "Siret", "Bank: Lloyds", "PAID",
+     "EUR", "invoice_2024_03.xml", "Thank you for your business!"],
+)  # fmt: skip
+def test_what_is_no_name(text: str) -> None:
+    assert cleaned_name(text) is None
+
+
+def test_names_and_domains() -> None:
+    assert cleaned_name("SA Nordwind Logistique") == "Nordwind Logistique"  # a leading form
+    domains = document_domains("Mail: billing@nordwind-handels.de, web: www.gmail.com")
+    assert domains == {"nordwindhandels"}  # free mail is nobody's name
+    assert matches_domain("Nordwind Handels GmbH", domains)
+    assert not matches_domain("Harbour Foods Ltd", domains)
+
+
+def test_an_addressee_where_envelopes_show_it_is_no_seller(tmp_path: Path) -> None:
+    """A letterhead that is only a logo: the first name printed is the addressee's, in the
+    window, with nothing that says it issued the invoice (no contact, domain, register)."""
+    page = [
+        *lines_at(60, 140, "Nordwind Logistik AG", "Kaistraße 9", "24103 Kiel"),
+        (330, 140, "Rechnung Nr. 2024-0815"),
+        (330, 154, "Datum: 12.03.2024"),
+        *TOTALS,
+    ]
+    assert parties(tmp_path / "window.pdf", page)[0] is None
+    with_contact = [*page, (60, 182, "Tel. 0431 555 123 · info@nordwind-logistik.de")]
+    assert parties(tmp_path / "issuer.pdf", with_contact)[0] == "Nordwind Logistik AG"
+
+
+def test_a_label_and_its_value_in_the_letterhead_are_no_names(tmp_path: Path) -> None:
+    page = [
+        (330, 50, "Order Number:"),
+        (430, 50, "SO-98765"),
+        (330, 64, "Customer:"),
+        (430, 64, "CUST-IE-001"),
+        *lines_at(60, 50, "Sehr geehrte Damen und Herren,"),
+        (330, 120, "Invoice No: 4711"),
+        *TOTALS,
+    ]
+    assert parties(tmp_path / "labels.pdf", page)[0] is None
+
+
+def test_a_sender_line_whose_dots_ocr_read_as_dashes_or_colons(tmp_path: Path) -> None:
+    page = [
+        (60, 100, "Brandt Elektro KG - Industriestraße 4 : 70565 Stuttgart"),
+        *lines_at(60, 116, "Harbour Foods Ltd", "1 Quay Street", "Bristol BS1 4DJ"),
+        (330, 116, "Invoice No: 4711"),
+        *TOTALS,
+    ]
+    assert parties(tmp_path / "ocr.pdf", page) == ("Brandt Elektro KG", "Harbour Foods Ltd")
