@@ -18,7 +18,8 @@ from contract.sheets import DOCUMENTS, GROUND_TRUTH
 from contract.workbook import Row, load_contract, save_contract
 
 COMBINATIONS_TRIED = 1_000  # above this, testers are chosen one at a time
-TEMPLATE_COLUMNS = ("doc_id", "file", "field", "item", "suggested", "latest")
+# the pipeline's cells of a ground_truth row: what a further tester's copy of a key starts with
+TEMPLATE_COLUMNS = ("doc_id", "file", "field", "item", "suggested", "latest", "confidence", "link")
 
 Pair = tuple[str, str]
 
@@ -114,10 +115,18 @@ def assigned_rows(rows: list[Row], plan: Mapping[str, Sequence[str]]) -> list[Ro
         for member in group:
             if missing and blank(member.get("tester")) and not judged(member):
                 member["tester"] = missing.pop(0)
-        template = {c: group[0].get(c) for c in TEMPLATE_COLUMNS if c in group[0]}
-        group += [{**template, "tester": tester} for tester in missing]
+        group += [{**new_copy(group[0]), "tester": tester} for tester in missing]
         result.extend(group)
     return result
+
+
+def new_copy(row: Row) -> Row:
+    """A further tester's row of a key: the pipeline's cells, suggesting the model's value as
+    it is now (a judged row's frozen suggestion is that tester's, its ``latest`` is newer)."""
+    copy = {c: row.get(c) for c in TEMPLATE_COLUMNS if c in row}
+    if not blank(copy.get("latest")):
+        copy["suggested"], copy["latest"] = copy["latest"], None
+    return copy
 
 
 def assign_testers(path: Path, testers: Sequence[str], per_doc: int) -> dict[str, int]:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from contract.assign import assignment
+from contract.assign import assigned_rows, assignment
 from contract.merge import key_of
 from contract.workbook import load_contract
 from extract.cli import cli
@@ -72,3 +72,21 @@ def test_bad_tester_lists_are_one_line(tmp_path: Path) -> None:
         )
         assert result.exit_code != 0
         assert len([line for line in result.output.splitlines() if line.strip()]) == 1
+
+
+def test_a_further_testers_row_suggests_the_value_as_it_is_now() -> None:
+    """Copied from a judged row whose suggestion is frozen: the copy judges today's value,
+    with the row's confidence and page link."""
+    judged = {
+        "doc_id": "d1", "file": "a.pdf", "field": "seller", "item": None,
+        "suggested": None, "latest": "Atelier Rive Gauche SARL", "confidence": 0.7,
+        "link": "=HYPERLINK(\"a.pdf#page=1\",\"p. 1\")", "verdict": "wrong",
+        "expected": "Atelier Rive Gauche SARL", "tester": "anna", "note": "typed by anna",
+    }  # fmt: skip
+    rows = assigned_rows([judged], {"d1": ["anna", "ben"]})
+    assert rows[0] == judged
+    assert rows[1] == {
+        "doc_id": "d1", "file": "a.pdf", "field": "seller", "item": None,
+        "suggested": "Atelier Rive Gauche SARL", "latest": None, "confidence": 0.7,
+        "link": judged["link"], "tester": "ben",
+    }  # fmt: skip
