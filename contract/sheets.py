@@ -72,7 +72,7 @@ RUNS = Sheet(
     (
         "run_id", "started", "finished", "backend", "model", "schema", "docs", "ok", "failed",
         "cached", "input_tokens", "output_tokens", "cost_usd", "accuracy", "hallucination_rate",
-        "accept_above", "recommended_threshold", "straight_through",
+        "accept_above", "recommended_threshold", "straight_through", "part_of",
     ),
     "One row per run and per scoring: what ran, what it cost, how good it was.",
     key=("run_id",),
@@ -204,6 +204,9 @@ COLUMN_HELP: Final[dict[str, dict[str, str]]] = {
         " among the values accepted. Empty after a scoring: no threshold met that bar.",
         "straight_through": "Share of the run's values final would accept unseen at the"
         " recommended threshold: the work that needs no human look.",
+        "part_of": "Empty on a run's own row, which holds its totals. A row under a run (one"
+        " provider's share of it, or a scoring of the holdout) names that run here: its cost"
+        " and tokens are already in the run's row, so keep part_of empty before summing.",
     },
     SCORES.name: {
         "run_id": "The run that was scored.",

@@ -515,6 +515,7 @@ class Store:
                         "finished": run["finished"],
                         "schema": run["schema"],
                         "failed": part["docs"] - part["ok"],
+                        "part_of": run["run_id"],
                     }
                     for part in parts
                 )
@@ -539,6 +540,7 @@ class Store:
                     "hallucination_rate": scoring["hallucination_rate"],
                     "recommended_threshold": scoring["recommended_threshold"],
                     "straight_through": scoring["straight_through"],
+                    "part_of": scoring["run_id"],
                 }
             )
         return rows

@@ -84,6 +84,9 @@ def test_an_overloaded_provider_hands_its_documents_to_the_fallback_and_a_rerun_
     assert claude["docs"] == gpt["docs"] == DOCS // 2
     assert claude["cost_usd"] + gpt["cost_usd"] == pytest.approx(main["cost_usd"])
     assert gpt["backend"] == "openai" and gpt["model"] == "gpt-5.6-luna"
+    assert claude["part_of"] == gpt["part_of"] == summary.run_id and pd.isna(main["part_of"])
+    whole_runs = runs[runs["part_of"].isna()]  # what an integrator sums: no cost counted twice
+    assert whole_runs["cost_usd"].sum() == pytest.approx(main["cost_usd"])
 
     sent_before = (len(fake.messages()), len(fake_openai.completions()))
     again = run(folder, workbook)
