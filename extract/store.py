@@ -155,6 +155,8 @@ VALUE_COLUMNS = (
 )
 # value sets kept before a column existed read it as None
 _PADDING = (None,) * len(VALUE_COLUMNS)
+# a run's value as iter_run_values gives it: who made it, its document, its columns, its file
+RUN_VALUE_KEYS = ("run_id", "doc_id", *VALUE_COLUMNS, "file")
 
 
 def value_set(values: Sequence[dict[str, Any]]) -> tuple[str, str]:
@@ -610,16 +612,20 @@ class Store:
 
     def iter_run_values(self, run_id: str) -> Iterator[dict[str, Any]]:
         """The run's values, by file then document, one document's value set at a time.
-        ``run_id`` in each is the run that extracted it (see record_document)."""
+        ``run_id`` in each is the run that extracted it (see record_document). Each is
+        made as one dict (a workbook reads a batch run's values twice)."""
         documents = self.db.execute(
             "SELECT d.doc_id, d.file, d.made_by, s.rows_json FROM run_documents d"
             " JOIN value_sets s ON s.digest = d.values_digest"
             " WHERE d.run_id = ? ORDER BY d.file, d.doc_id",
             (run_id,),
         )
+        width = len(VALUE_COLUMNS)
         for doc_id, file, made_by, text in documents:
-            for value in _value_dicts(text):
-                yield {"run_id": made_by, "doc_id": doc_id, **value, "file": file}
+            for row in json.loads(text):
+                if len(row) < width:  # kept before a column existed
+                    row = [*row, *_PADDING[len(row) :]]
+                yield dict(zip(RUN_VALUE_KEYS, (made_by, doc_id, *row, file), strict=True))
 
     def documents_last_read(self) -> dict[str, dict[str, Any]]:
         """Per document, the last run that read it: file name, sha256, values digest, and
