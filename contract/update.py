@@ -120,7 +120,11 @@ def write_run(
     with RunMerge() as merge:
         contract = load_contract(path, replaced, spill=merge)
         contract.review_threshold = review_threshold
-        merge.add_values(extraction_rows(passes(), links), review_threshold)
+        # the merge is made by the save, once the extractions sheet (which needs none of
+        # it) is being written apart: both passes over the values run at the same time
+        contract.prepare = lambda: merge.add_values(
+            extraction_rows(passes(), links), review_threshold
+        )
         corrections = contract.sheet(CORRECTIONS.name)
         contract.streamed[GROUND_TRUTH.name] = merge.ground_truth()
         contract.streamed_offered = merge.offered()
@@ -131,6 +135,7 @@ def write_run(
         contract.apart.add(FINAL.name)  # read on a connection of its own: may be forked
         if callable(values):  # the pass is unread yet: a forked process may start it
             contract.apart.add(EXTRACTIONS.name)
+            contract.early.add(EXTRACTIONS.name)
         final = typed_final(merge.final(corrections), merge.kinds)
         contract.streamed[FINAL.name] = replaced_rows(contract, FINAL, final)
         contract.streamed[RUNS.name] = replaced_rows(contract, RUNS, runs)

@@ -99,6 +99,11 @@ class Contract:
     # streamed sheets another process may write while this one writes the rest (see
     # xlsx_write): their rows must be safe to start reading in a forked process
     apart: set[str] = field(default_factory=set)
+    # run by the save before any row is read, but those of the ``early`` sheets written
+    # apart: they start at once and are written while it runs (a run's merge, see
+    # contract.update)
+    prepare: Callable[[], None] | None = None
+    early: set[str] = field(default_factory=set)
     # what people gave their sheets' cells: the stylesheet their cells point into, the
     # looks of people's tables (their rows carry theirs under LOOK), the columns and
     # comments of their own sheets (whose cells carry their looks)
@@ -450,6 +455,7 @@ def sheet_out(
     apart: bool = False,
     look: SheetLook | None = None,
     threshold: float = DEFAULT_REVIEW_THRESHOLD,
+    early: bool = False,
 ) -> SheetOut:
     """The sheet as the writer takes it: its dropdown, its colours, a person's looks."""
     readme = spec is README
@@ -472,6 +478,7 @@ def sheet_out(
         dropdowns=dropdowns,
         wrapped=readme,
         apart=apart,
+        early=early,
         columns=placed_columns(look.columns, columns),
         header_looks={i: look.header[c] for i, c in enumerate(columns) if c in look.header},
         shading=shading,
@@ -512,7 +519,8 @@ def save_contract(path: Path, contract: Contract) -> list[SheetOut]:
         )
         columns = list(README.columns) if spec is README else contract.header(spec)
         apart, look = spec.name in contract.apart, contract.looks.get(spec.name)
-        sheets.append(sheet_out(spec, columns, rows, apart, look, threshold))
+        early = spec.name in contract.early
+        sheets.append(sheet_out(spec, columns, rows, apart, look, threshold, early))
     for name, cells in contract.other_sheets.items():
         state = contract.hidden_sheets.get(name, "visible")
         sheets.append(
@@ -527,8 +535,10 @@ def save_contract(path: Path, contract: Contract) -> list[SheetOut]:
     offered = contract.streamed_offered
     keys = sorted(contract.offered, key=offered_order) if offered is None else offered
     sheets.append(_offered_sheet(keys, threshold))
-    styles = contract.styles
+    styles, prepare = contract.styles, contract.prepare
     save_atomically(
-        path, lambda temp: write_xlsx(temp, sheets, styles=styles), contract.loaded_stamp
+        path,
+        lambda temp: write_xlsx(temp, sheets, styles=styles, prepare=prepare),
+        contract.loaded_stamp,
     )
     return sheets
