@@ -36,7 +36,7 @@ from extract.grounding import arithmetic_warnings, grounded_values, sum_checks
 from extract.ocr import Ocr
 from extract.parse import DEFAULT_TIMEOUT_S, FORKS, Parsed, ParseStage
 from extract.pdf import ParsedDocument, parsed_document
-from extract.store import SentRequest, Store, run_values_of
+from extract.store import SentRequest, Store, run_values_of, value_set
 from schemas import resolved_schema_spec, schema_named
 from schemas.base import FieldValue, field_values, schema_hash
 from schemas.confidence import CONFIDENCE_VERSION
@@ -90,6 +90,9 @@ class DocumentOutcome:
     values: list[dict[str, Any]] = field(default_factory=list)
     made_by: str = ""  # the run whose extraction these values are, when not this one
     values_digest: str = ""  # the values as kept in the store (then ``values`` may be empty)
+    # the values as the store keeps them (see extract.store.value_set), made in the parse
+    # worker: one string crosses to the run, not hundreds of dicts (``values`` is then empty)
+    values_json: str = ""
     found: int = 0  # values that are not empty
     backend: str | None = None  # who answered: a fallback provider's name, say
     model: str | None = None
@@ -264,7 +267,11 @@ class Pipeline:
         """The outcome, its values kept in the store and its extraction cached."""
         if extraction is None:
             return outcome
-        outcome.values_digest = self.store.keep_values(outcome.values)
+        if outcome.values_json:  # made in the parse worker
+            self.store.keep_value_set(outcome.values_digest, outcome.values_json)
+            outcome.values_json = ""
+        else:
+            outcome.values_digest = self.store.keep_values(outcome.values)
         self.store.cache_extraction(
             kept_key(document, self.schema, self.backend, extraction, self.ocr),
             document.doc_id,
@@ -349,10 +356,13 @@ class Pipeline:
             self.parser.prefetch(document)
 
     def extracted_in_worker(self, parsed: ParsedDocument) -> Extracted:
-        """``extracted``, in a parse worker: what goes back to the run without the model."""
+        """``extracted``, in a parse worker: what goes back to the run without the model, and
+        the values as the store keeps them (made here, on a core of their own)."""
         outcome, extraction = self.extracted(parsed)
         if extraction is None:
             return outcome, None
+        outcome.values_digest, outcome.values_json = value_set(outcome.values)
+        outcome.values = []
         return outcome, replace(extraction, result=LEFT_IN_WORKER)
 
     def extracted(self, parsed: ParsedDocument) -> Extracted:

@@ -598,6 +598,11 @@ class Store:
         with self.transaction() as db:
             return self._keep_values(db, values)
 
+    def keep_value_set(self, digest: str, text: str) -> None:
+        """keep_values for values already made into their set (by value_set, elsewhere)."""
+        with self.transaction() as db:
+            db.execute("INSERT OR IGNORE INTO value_sets VALUES (?, ?)", (digest, text))
+
     def value_set_rows(self, digest: str) -> list[dict[str, Any]] | None:
         """One kept value set, by its digest (see keep_values); None when it is not kept."""
         row = self.db.execute(
