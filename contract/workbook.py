@@ -76,6 +76,7 @@ __all__ = [
 
 Row = dict[str, Any]
 WIDTH_SAMPLE = 300  # rows looked at to size a column
+HEADER_BLOCK = 1 << 14  # bytes of a sheet read to check its header (not a whole block of rows)
 THRESHOLD_LABEL = "review_threshold"  # in the offered sheet's header: what the colours show
 LINK_COLUMN, CONFIDENCE_COLUMN = "link", "confidence"
 SHADED = frozenset(("extractions", "ground_truth"))  # sheets whose confidence is coloured
@@ -306,7 +307,11 @@ def _opened_if_ours(path: Path) -> XlsxReader:
         raise _refused(path, error, "corrupt or not an .xlsx") from error
     try:
         names = book.sheetnames
-        header = next(book.rows(GROUND_TRUTH.name), []) if GROUND_TRUTH.name in names else []
+        header = (
+            next(book.rows(GROUND_TRUTH.name, block=HEADER_BLOCK), [])
+            if GROUND_TRUTH.name in names
+            else []
+        )
         _refuse_if_foreign(path, names, header)
     except WorkbookRefused:
         book.close()
