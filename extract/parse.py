@@ -277,25 +277,49 @@ class WorkerPool(Generic[T, R]):
     Unlike ProcessPoolExecutor, a task that overruns its deadline costs only its own worker:
     that process is killed, the task's future gets ParseTimeout, and a fresh worker takes its
     place. Workers are forked where the platform allows it, so ``work`` need not be picklable.
-    ``nice`` lowers the workers' CPU priority (os.nice), so other work goes first.
+    ``nice`` lowers the workers' CPU priority (os.nice), so other work goes first. With
+    ``start`` false the workers are forked by ``start``, or else by the first ``submit``.
     """
 
     def __init__(
-        self, work: Callable[[T], R], workers: int, timeout_s: float, nice: int = 0
+        self,
+        work: Callable[[T], R],
+        workers: int,
+        timeout_s: float,
+        nice: int = 0,
+        start: bool = True,
     ) -> None:
         self._context = multiprocessing.get_context("fork" if FORKS else "spawn")
         self._work = work
         self._timeout = timeout_s
         self._nice = nice
+        self._size = max(1, workers)
         self._queue: deque[_Job] = deque()
         self._lock = threading.Lock()
         self._closing = False
         self._wake_read, self._wake_write = self._context.Pipe(duplex=False)
-        self._workers = [_Worker(self._context, work, nice) for _ in range(max(1, workers))]
-        self._thread = threading.Thread(target=self._dispatch, name="parse-pool", daemon=True)
-        self._thread.start()
+        self._workers: list[_Worker] = []
+        self._thread: threading.Thread | None = None
+        if start:
+            self.start()
+
+    @property
+    def started(self) -> bool:
+        return self._thread is not None
+
+    def start(self) -> None:
+        """Fork the workers and start dispatching to them; once."""
+        with self._lock:
+            if self._thread is not None or self._closing:
+                return
+            self._workers = [
+                _Worker(self._context, self._work, self._nice) for _ in range(self._size)
+            ]
+            self._thread = threading.Thread(target=self._dispatch, name="parse-pool", daemon=True)
+            self._thread.start()
 
     def submit(self, task: T) -> Future[R]:
+        self.start()
         future: Future[R] = Future()
         with self._lock:
             if self._closing:
@@ -311,7 +335,8 @@ class WorkerPool(Generic[T, R]):
                 return
             self._closing = True
         self._wake_write.send_bytes(b"")
-        self._thread.join()
+        if self._thread is not None:
+            self._thread.join()
         for worker in self._workers:
             worker.stop(kill=False)
         self._wake_read.close()
@@ -425,21 +450,38 @@ class ParseStage(Generic[T]):
         workers: int | None = None,
         timeout_s: float = DEFAULT_TIMEOUT_S,
         ocr: str = Ocr.AUTO,
+        start: bool = True,
     ) -> None:
         self.store = store
         self.timeout_s = timeout_s
         self.ocr = ocr
+        self._then = then
         work = _ParseWork(then)
-        # a remote backend's requests wait on the first parses: numpy imported once here is
-        # inherited by the forked workers (a local backend's workers import it in parallel)
-        if FORKS and then is None:
-            import numpy  # noqa: F401
         self._workers = workers or cpu_count()
-        self._pool: WorkerPool[Task, Parsed[T]] = WorkerPool(work, self._workers, timeout_s)
+        self._pool: WorkerPool[Task, Parsed[T]] = WorkerPool(
+            work, self._workers, timeout_s, start=False
+        )
+        if start:
+            self.start()
         self._readers: WorkerPool[ReadTask, Page] | None = None
         self._readers_lock = threading.Lock()
         self._ahead: dict[Path, Future[Parsed[T]]] = {}  # started by prefetch, not yet asked for
         self._ahead_lock = threading.Lock()
+
+    @property
+    def started(self) -> bool:
+        return self._pool.started
+
+    def start(self) -> None:
+        """Fork the worker processes (else the first document to parse does): a run whose
+        documents all come from the caches starts none, and so forks nothing."""
+        if self._pool.started:
+            return
+        # a remote backend's requests wait on the first parses: numpy imported once here is
+        # inherited by the forked workers (a local backend's workers import it in parallel)
+        if FORKS and self._then is None:
+            import numpy  # noqa: F401
+        self._pool.start()
 
     def prefetch(self, document: Document) -> None:
         """Start parsing a document that will be asked for soon, so that a thread about to
@@ -449,6 +491,7 @@ class ParseStage(Generic[T]):
                 self._ahead[document.path] = self._submitted(document)
 
     def _submitted(self, document: Document) -> Future[Parsed[T]]:
+        self.start()
         task = (document, self._cached(document), self.store is not None, self.ocr)
         return self._pool.submit(task)
 

@@ -346,14 +346,20 @@ class Pipeline:
 
     def prefetch(self, document: Document) -> None:
         """Start parsing a queued document that the cache does not answer."""
-        if self.parser is not None and (
-            self.force
-            or not any(
-                self.store.has_extraction(key)
-                for key in cache_keys(document, self.schema, self.backend, self.ocr)
-            )
-        ):
+        if self.parser is not None and self._to_parse(document):
             self.parser.prefetch(document)
+
+    def start_parser(self, document: Document) -> None:
+        """Fork the parse workers, from the run's own thread, at the first queued document
+        the cache does not answer: a run served from the caches forks nothing."""
+        if self.parser is not None and not self.parser.started and self._to_parse(document):
+            self.parser.start()
+
+    def _to_parse(self, document: Document) -> bool:
+        return self.force or not any(
+            self.store.has_extraction(key)
+            for key in cache_keys(document, self.schema, self.backend, self.ocr)
+        )
 
     def extracted_in_worker(self, parsed: ParsedDocument) -> Extracted:
         """``extracted``, in a parse worker: what goes back to the run without the model, and
@@ -638,8 +644,10 @@ def execute(
                 ocr=options.ocr,
             )
         then = pipeline.extracted_in_worker if FORKS and runs_locally(pipeline.backend) else None
-        pipeline.parser = ParseStage(store, then, timeout_s=options.parse_timeout, ocr=options.ocr)
-        queued = None if runs_locally(pipeline.backend) else pipeline.prefetch
+        pipeline.parser = ParseStage(
+            store, then, timeout_s=options.parse_timeout, ocr=options.ocr, start=False
+        )
+        queued = pipeline.start_parser if runs_locally(pipeline.backend) else pipeline.prefetch
         for outcome in outcomes_in_order(documents, pipeline.outcome, options.concurrency, queued):
             with lock:
                 store.record_document(
