@@ -234,12 +234,13 @@ class Pipeline:
 
     def outcome(self, document: Document) -> DocumentOutcome | AfterOcr:
         """Never raises: every failure becomes a status and an error on the document."""
-        cached = None if self.force else self.cached(document)
+        cached = None if self.force else self.cached(document, for_recheck=False)
         if cached is not None:
             if cached["result"].get("confidence_version") == CONFIDENCE_VERSION:
                 return _from_cache(document, cached)
             if not runs_locally(self.backend):  # a local backend just extracts again: free
-                rechecked = self.rechecked(document, cached)
+                cached = self.cached(document)  # with the scores the recheck needs
+                rechecked = None if cached is None else self.rechecked(document, cached)
                 if rechecked is not None:
                     return rechecked
         if self.parser is None:
@@ -289,10 +290,11 @@ class Pipeline:
         )
         return outcome
 
-    def cached(self, document: Document) -> dict[str, Any] | None:
-        """The kept answer of the first provider in the chain that answered this document."""
+    def cached(self, document: Document, for_recheck: bool = True) -> dict[str, Any] | None:
+        """The kept answer of the first provider in the chain that answered this document
+        (see Store.cached_extraction for ``for_recheck``)."""
         for key in cache_keys(document, self.schema, self.backend, self.ocr):
-            cached = self.store.cached_extraction(key)
+            cached = self.store.cached_extraction(key, for_recheck)
             if cached is not None:
                 return cached
         return None

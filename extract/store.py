@@ -284,6 +284,15 @@ def _value_dicts(text: str) -> Iterator[dict[str, Any]]:
         yield dict(zip(VALUE_COLUMNS, (*row, *_PADDING[len(row) :]), strict=True))
 
 
+def _reads_json(db: sqlite3.Connection) -> bool:
+    """SQLite's JSON functions are there (built in since 3.38, often compiled in before)."""
+    try:
+        db.execute("SELECT json_remove('{}', '$.a')").fetchone()
+    except sqlite3.OperationalError:
+        return False
+    return True
+
+
 def run_values_of(path: Path, run_id: str) -> Iterator[dict[str, Any]]:
     """Store.iter_run_values on a connection of its own, opened when the first value is
     asked for: safe in a forked process, where the parent's connection must not be used."""
@@ -305,6 +314,7 @@ class Store:
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA busy_timeout=10000")
         self._lock = threading.RLock()
+        self._json = _reads_json(self.db)
         self._migrate()
 
     @classmethod
@@ -705,12 +715,26 @@ class Store:
         row = self.db.execute("SELECT 1 FROM extraction_cache WHERE key = ?", (key,)).fetchone()
         return row is not None
 
-    def cached_extraction(self, key: str) -> dict[str, Any] | None:
-        row = self.db.execute("SELECT * FROM extraction_cache WHERE key = ?", (key,)).fetchone()
+    def cached_extraction(self, key: str, for_recheck: bool = True) -> dict[str, Any] | None:
+        """A cached answer: its result, usage and where it came from. Without
+        ``for_recheck`` the result lacks what only a recheck of its confidences needs (the
+        backend's score of every value, see extract.run): SQLite leaves it out unread, so a
+        warm run does not parse thousands of numbers a document."""
+        if for_recheck or not self._json:
+            query = "SELECT * FROM extraction_cache WHERE key = ?"
+        else:
+            query = (
+                "SELECT *, json_remove(result_json, '$.scores') AS kept FROM extraction_cache"
+                " WHERE key = ?"
+            )
+        row = self.db.execute(query, (key,)).fetchone()
         if row is None:
             return None
         entry = dict(row)
-        entry["result"] = json.loads(entry.pop("result_json"))
+        text = entry.pop("result_json")
+        entry["result"] = json.loads(entry.pop("kept", text))
+        if not for_recheck:
+            entry["result"].pop("scores", None)
         entry["usage"] = json.loads(entry.pop("usage_json") or "{}")
         return entry
 
