@@ -448,7 +448,7 @@ def _cells(
     sample = list(islice(stream, WIDTH_SAMPLE))
     widths[:] = [100.0 if readme and c == "explanation" else _width(c, sample) for c in columns]
     for row in chain(sample, stream):
-        cells = [row.get(column) for column in columns]
+        cells = list(map(row.get, columns))
         look = row.get(LOOK)
         yield cells if look is None else with_looks(cells, look, columns)
 
