@@ -724,15 +724,15 @@ class Store:
             query = "SELECT * FROM extraction_cache WHERE key = ?"
         else:
             query = (
-                "SELECT *, json_remove(result_json, '$.scores') AS kept FROM extraction_cache"
-                " WHERE key = ?"
+                "SELECT *, json_remove(result_json, '$.scores') AS result_for_run"
+                " FROM extraction_cache WHERE key = ?"
             )
         row = self.db.execute(query, (key,)).fetchone()
         if row is None:
             return None
         entry = dict(row)
         text = entry.pop("result_json")
-        entry["result"] = json.loads(entry.pop("kept", text))
+        entry["result"] = json.loads(entry.pop("result_for_run", text))
         if not for_recheck:
             entry["result"].pop("scores", None)
         entry["usage"] = json.loads(entry.pop("usage_json") or "{}")
