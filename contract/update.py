@@ -109,7 +109,8 @@ def write_run(
     ``values`` is read twice (a callable is called for each pass), and every sheet is
     written as it is read, so memory grows with what people typed, not with the run. A
     callable may be called in a forked process that writes the extractions sheet while
-    this one merges and writes the rest: it must open what it reads.
+    this one merges and writes the rest: it must open what it reads, and give rows of
+    its own on each call (they are typed in place).
     ``content`` is a digest of ``values``: with the ``previous`` save's record, it lets a
     run that changed nothing copy the unchanged sheets instead (see contract.reuse).
     ``review_threshold``: final accepts a value nobody judged at or above this confidence
