@@ -3,6 +3,7 @@ sure enough (see extract.backends.rules for the whole picture)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -53,9 +54,8 @@ def document_values(
             data[list_field] = found_rows.rows
             for spec in item_specs:
                 if spec.kind == "money":
-                    values = [
-                        row[spec.name]["value"] for row in found_rows.rows if spec.name in row
-                    ]
+                    name = spec.name
+                    values = [row[name]["value"] for row in found_rows.rows if name in row]
                     line_sums[spec.path] = sum(values, Decimal(0))
     chosen: dict[str, Choice] = {}
     money = {spec.path for spec in rules.scalar if spec.kind == "money"}
@@ -149,7 +149,7 @@ def _parties(
             key=name_key,
         )
         if choices:
-            chosen[spec.path] = choices[0]
+            chosen[spec.path] = _as_headed(choices[0])
     for spec in specs:
         issuer = spec.extra.get("issuer_field")
         if not isinstance(issuer, str) or spec.path not in chosen or issuer not in chosen:
@@ -157,3 +157,13 @@ def _parties(
         mine, theirs = chosen[spec.path], chosen[issuer]
         if name_key(str(mine.candidate.value)) == name_key(str(theirs.candidate.value)):
             chosen.pop(spec.path if mine.confidence <= theirs.confidence else issuer)
+
+
+
+def _as_headed(choice: Choice) -> Choice:
+    """A party named in the footer's company block and in the header is given as the header
+    prints it ("Northgate Instruments" over the footer's "Northgate Instruments Ltd")."""
+    if choice.candidate.why != "footer_block":
+        return choice
+    headed = [c for c in choice.support if c.why not in ("footer_block", "footer")]
+    return replace(choice, candidate=headed[0]) if headed else choice

@@ -35,6 +35,7 @@ LETTERHEAD = 0.4  # the first name high on page 1: an address alone under it is 
 LETTERHEAD_OTHER = 0.3  # another name of the letterhead block
 LETTERHEAD_MOST = 0.9  # however much evidence a letterhead name has
 FOOTER = 0.4  # a name in a footer's company block: it confirms, it does not decide
+FOOTER_BLOCK = 0.65  # a legal entity opening a footer block with its registration numbers
 LEGAL_FORM = 0.15
 ORGANISATION = 0.05
 DOMAIN = 0.3
@@ -275,11 +276,21 @@ def footer_parties(reading: Reading, spec: FieldSpec, names: Names) -> list[Cand
             ):
                 continue  # "Total HT Net": a label, not a name
             after = " ".join(near.text for near in lines[line.index + 1 : line.index + 3])
-            if not (legal_form(name) or company_ids(text[len(head) :] + " " + after)):
+            ids = company_ids(text[len(head) :] + " " + after)
+            if not (legal_form(name) or ids):
                 continue
+            # a legal entity with its registration or bank numbers: the issuer's company block,
+            # as sure as a letterhead, and a rival to one that names someone else
+            block = ids and legal_form(name)
             found.append(
                 Candidate(
-                    spec.path, names.value(name), line.page, head.strip(), line, FOOTER, "footer"
+                    spec.path,
+                    names.value(name),
+                    line.page,
+                    head.strip(),
+                    line,
+                    FOOTER_BLOCK if block else FOOTER,
+                    "footer_block" if block else "footer",
                 )
             )
     return found

@@ -20,8 +20,10 @@ from extract.rules.evidence import SUMS_AGREE, Candidate, Choice, pooled
 
 TOLERANCE = Decimal("0.01")
 TOP = 4  # values of each field tried together
-HALF_CONFIRMED = 0.92  # a total and one labelled part that add up with an unlabelled amount
-NO_TAX_ALIKE = 0.9  # a net total equal to the total, and no tax printed at all
+# a total and one labelled part that add up with an unlabelled amount: any amount printed
+# may make up the difference by chance, so not as sure as labelled parts (below 0.9)
+HALF_CONFIRMED = 0.88
+NO_TAX_ALIKE = 0.88  # a net total equal to the total, and no tax printed at all
 LINES_ADD_UP = 0.93  # the line items add up to the value
 INCONSISTENT = 0.25  # taken off values that should add up and do not
 UNCHECKED = 0.85  # the most a value that takes part in a sum may be when no sum confirms it
