@@ -162,7 +162,7 @@ def _parties(
 
 def _as_headed(choice: Choice) -> Choice:
     """A party named in the footer's company block and in the header is given as the header
-    prints it ("Northgate Instruments" over the footer's "Northgate Instruments Ltd")."""
+    prints it ("Harbour Foods" over the footer's "Harbour Foods Ltd")."""
     if choice.candidate.why != "footer_block":
         return choice
     headed = [c for c in choice.support if c.why not in ("footer_block", "footer")]

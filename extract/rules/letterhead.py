@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 from extract.rules.evidence import Candidate
+from extract.rules.labels import folded
 from extract.rules.lines import Line
 from extract.rules.names import (
     address_like,
@@ -169,6 +170,17 @@ def _evidence(
     return score, issuer
 
 
+def _opens_block(line: Line, headings: tuple[str, ...]) -> bool:
+    """A cell of the line opens with one of the (folded) headings, as a heading: alone, or
+    followed by a colon or the name."""
+    for first, end in line.cells():
+        text = folded(line.joined(first, end))
+        for heading in headings:
+            if text.startswith(heading) and text[len(heading) : len(heading) + 1] in ("", " ", ":"):
+                return True
+    return False
+
+
 def _in_window(line: Line, first: int, height: float, width: float) -> bool:
     """In the left part of page 1 where a window envelope shows the addressee (DIN 5008 and
     its kind: some 45 to 90 mm from the top)."""
@@ -194,9 +206,12 @@ def letterhead_parties(
     ]
     found = []
     seen_name = False
+    others = tuple(folded(str(word)) for word in spec.extra.get("other_blocks") or ())
     for line in reading.lines[0][:LETTERHEAD_LINES]:
         if line.top > height * LETTERHEAD_SHARE or (line.page, line.index) in stop:
             break
+        if others and _opens_block(line, others):
+            break  # "Ship to", "Lieferadresse": someone else's address block starts here
         hits = reading.hits_in(line)
         labelled = [hit.start for hit in hits if labelling(reading, line, hit)]
         for first, end in line.cells():
