@@ -18,6 +18,7 @@ from extract.rules.labels import folded
 from extract.rules.lines import Line
 from extract.rules.names import (
     address_like,
+    bank_name,
     banner,
     cleaned_name,
     company_ids,
@@ -235,7 +236,7 @@ def letterhead_parties(
             if any(line.index > i and x0 < right and x1 > left for i, left, right in below_senders):
                 continue  # the addressee's block under a sender line
             name = cleaned_name(text)
-            if name is None:
+            if name is None or bank_name(name):
                 continue
             evidence, issuer = _evidence(reading, names, line, first, end, name)
             if not issuer and _in_window(line, first, height, width):
@@ -282,7 +283,7 @@ def footer_parties(reading: Reading, spec: FieldSpec, names: Names) -> list[Cand
             text = re.sub(r"^[A-Z]{2,4}:\s*", "", text)  # "REG: Acme GmbH - ..."
             head = _SEPARATOR.split(text)[0]
             name = cleaned_name(head)
-            if name is None or company_ids(name):
+            if name is None or company_ids(name) or bank_name(name):
                 continue
             if any(
                 labelling(reading, line, hit)

@@ -126,6 +126,12 @@ _SENTENCE_WORDS = frozenset(
         "messieurs", "regards", "grüßen", "cordialement", "sincerely", "estimado", "gentile",
     ]
 )  # fmt: skip
+# a bank's name (the bank block beside an IBAN): nobody's party on an invoice
+_BANK = re.compile(
+    r"(?<![^\W\d_])(?:[^\W\d_]*bank|banque|banco|banca|bankhaus|[^\W\d_]*sparkasse|caisse"
+    r"|caja|cassa|crédit|credit|kredit)(?![^\W\d_])",
+    re.IGNORECASE,
+)
 _BANNER = re.compile(r"©|\(c\)|\bcopyright\b|all rights reserved", re.IGNORECASE)
 # lower-case words a name does not end with ("Examples for")
 _FUNCTION_WORDS = frozenset(
@@ -190,6 +196,11 @@ _CONTACT = re.compile(
     re.I,
 )
 _REPEATED = re.compile(r"([^\W\d_])\1{4,}")  # "PPPPP", "TESTTTTT": a test fill
+
+
+def bank_name(name: str) -> bool:
+    """A bank's name ("Deutsche Kreditbank AG", "Banco Sabadell S.A."): the bank block's."""
+    return _BANK.search(name) is not None
 
 
 def banner(text: str) -> bool:
