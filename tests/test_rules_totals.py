@@ -150,3 +150,18 @@ def test_a_balance_of_nothing_is_no_total(tmp_path: Path) -> None:
     page += lines_at(330, 300, "Payments received 540.00", "Balance due 0.00")
     values, _ = extracted(tmp_path / "paid.pdf", page)
     assert values["total"] is None
+
+
+@pytest.mark.parametrize(
+    "included", ["incl. VAT 20% 20.00", "inkl. MwSt. 20 % 20,00", "including tax 20.00"]
+)
+def test_the_tax_a_receipts_total_includes_is_no_rival_total(
+    tmp_path: Path, included: str
+) -> None:
+    """A receipt prints its total, then the tax it includes: "incl." turns no VAT line into
+    a second total that would leave the total empty."""
+    page = [(200, 60, "Corner Bakery"), (200, 100, "Receipt #4711"), (200, 114, "05/03/2024")]
+    page += lines_at(200, 200, "2 x Bread 60.00", "1 x Cake 60.00")
+    page += lines_at(200, 260, "TOTAL 120.00", included, "Cash 150.00", "Change 30.00")
+    values, _ = extracted(tmp_path / "receipt.pdf", page)
+    assert values["total"] == "120.00"
