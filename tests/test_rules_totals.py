@@ -155,9 +155,7 @@ def test_a_balance_of_nothing_is_no_total(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "included", ["incl. VAT 20% 20.00", "inkl. MwSt. 20 % 20,00", "including tax 20.00"]
 )
-def test_the_tax_a_receipts_total_includes_is_no_rival_total(
-    tmp_path: Path, included: str
-) -> None:
+def test_the_tax_a_receipts_total_includes_is_no_rival_total(tmp_path: Path, included: str) -> None:
     """A receipt prints its total, then the tax it includes: "incl." turns no VAT line into
     a second total that would leave the total empty."""
     page = [(200, 60, "Corner Bakery"), (200, 100, "Receipt #4711"), (200, 114, "05/03/2024")]

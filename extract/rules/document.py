@@ -159,7 +159,6 @@ def _parties(
             chosen.pop(spec.path if mine.confidence <= theirs.confidence else issuer)
 
 
-
 def _as_headed(choice: Choice) -> Choice:
     """A party named in the footer's company block and in the header is given as the header
     prints it ("Harbour Foods" over the footer's "Harbour Foods Ltd")."""

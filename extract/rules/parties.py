@@ -248,9 +248,7 @@ def _company_under(
         return False
     following = _name_under(reading, below, *_column(heading, below, first, end), blocked)
     return (
-        following is not None
-        and following[0].index == below.index + 1
-        and legal_form(following[2])
+        following is not None and following[0].index == below.index + 1 and legal_form(following[2])
     )
 
 
@@ -258,9 +256,7 @@ def _column(heading: Line, below: Line, first: int, end: int) -> tuple[int, int]
     """The words of ``below`` under the heading's words ``first:end``, as a cell of it."""
     left = heading.words[first].x0
     right = heading.words[end].x0 if end < len(heading.words) else float("inf")
-    inside = [
-        i for i, word in enumerate(below.words) if word.x0 < right - 1 and word.x1 > left + 1
-    ]
+    inside = [i for i, word in enumerate(below.words) if word.x0 < right - 1 and word.x1 > left + 1]
     return (inside[0], inside[-1] + 1) if inside else (0, len(below.words))
 
 
