@@ -58,7 +58,8 @@ def document_values(
                     values = [row[name]["value"] for row in found_rows.rows if name in row]
                     line_sums[spec.path] = sum(values, Decimal(0))
     chosen: dict[str, Choice] = {}
-    money = {spec.path for spec in rules.scalar if spec.kind == "money"}
+    money = [spec.path for spec in rules.scalar if spec.kind == "money"]  # in schema order:
+    # ties among the chosen amounts fall the same way in every process (no set order)
     read = Money(reading)
     amounts = [
         found
