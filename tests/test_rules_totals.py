@@ -163,3 +163,22 @@ def test_the_tax_a_receipts_total_includes_is_no_rival_total(tmp_path: Path, inc
     page += lines_at(200, 260, "TOTAL 120.00", included, "Cash 150.00", "Change 30.00")
     values, _ = extracted(tmp_path / "receipt.pdf", page)
     assert values["total"] == "120.00"
+
+
+@pytest.mark.parametrize("whole", [None, "Total 162.00"])
+def test_one_rate_of_a_vat_breakdown_is_not_the_documents_totals(
+    tmp_path: Path, whole: str | None
+) -> None:
+    """ "VAT rate | Net | VAT | Gross", a row per rate: each row adds up, none is the
+    document's net, tax and total, so none is written as such (let alone surely)."""
+    page = head("Brandt Elektro KG", "Invoice No: 4711", "Invoice Date: 05.03.2024")
+    columns = (300, 370, 440, 510)
+    for y, cells in ((300, ("VAT rate", "Net", "VAT", "Gross")),
+                     (314, ("20%", "100.00", "20.00", "120.00")),
+                     (328, ("5%", "40.00", "2.00", "42.00"))):  # fmt: skip
+        page += [(x, y, cell) for x, cell in zip(columns, cells, strict=True)]
+    if whole is not None:
+        page.append((440, 380, whole))
+    values, _ = extracted(tmp_path / "rates.pdf", page)
+    assert values["subtotal"] is None and values["tax"] is None
+    assert values["total"] in (None, "162.00")
