@@ -182,3 +182,20 @@ def test_one_rate_of_a_vat_breakdown_is_not_the_documents_totals(
     values, _ = extracted(tmp_path / "rates.pdf", page)
     assert values["subtotal"] is None and values["tax"] is None
     assert values["total"] in (None, "162.00")
+
+
+def test_several_vat_rates_add_up_with_the_net_and_a_shipping_line_leaves_it_unsure(
+    tmp_path: Path,
+) -> None:
+    """Net + VAT 7 % + VAT 19 % = total: the net and the total are sure, the tax in all is
+    printed nowhere. A shipping line between subtotal and tax: which amount is the net is
+    unsure, so no part is written."""
+    page = head("Brandt Elektro KG", "Rechnungsnummer: 4711", "Rechnungsdatum: 05.03.2024")
+    page += lines_at(330, 300, "Nettobetrag 300,00", "MwSt. 7 % 7,00", "MwSt. 19 % 38,00",
+                     "Gesamtbetrag 345,00")  # fmt: skip
+    values, scores = extracted(tmp_path / "rates.pdf", page)
+    assert (values["subtotal"], values["tax"], values["total"]) == ("300.00", None, "345.00")
+    page = head("Brandt Elektro KG", "Invoice No: 4711", "Invoice Date: 05.03.2024")
+    page += lines_at(330, 300, "Subtotal 100.00", "Shipping 10.00", "Tax 22.00", "Total 132.00")
+    values, _ = extracted(tmp_path / "shipping.pdf", page)
+    assert values["subtotal"] is None and values["tax"] is None

@@ -157,9 +157,20 @@ def _check_pair(
     if t is not None and ((x is not None and x > t) or (y is not None and y > t)):
         chosen.pop(target)  # a total below its parts is no total
         return
+    rates = {v for choice in pools.get(second, ()) if (v := _value(choice)) is not None}
+    if t is not None and x is not None and len(rates) >= 2 and _near(x + sum(rates), t):
+        # several VAT rates, each printed ("VAT 7% 3.50", "VAT 19% 19.00"): the net and the
+        # total add up with all of them; the tax in all is printed nowhere
+        chosen[target] = _confirmed(chosen[target], HALF_CONFIRMED)
+        chosen[first] = _confirmed(chosen[first], HALF_CONFIRMED)
+        chosen.pop(second, None)
+        return
     if t is not None and x is not None and y is not None:
-        for path in (target, first, second):
-            chosen[path] = _lowered(chosen[path], INCONSISTENT)
+        chosen[target] = _lowered(chosen[target], INCONSISTENT)
+        for path in (first, second):  # a shipping or rounding line between them, a part of
+            # a rate: which printed amount is the net, which the tax, is not sure
+            part = chosen[path]
+            chosen[path] = replace(part, confidence=min(part.confidence, PART_OF_MORE))
 
 
 def _larger_total(pool: list[Choice], total: Choice) -> Choice | None:
