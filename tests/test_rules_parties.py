@@ -219,3 +219,17 @@ def test_the_letterhead_ends_at_a_ship_to_block(tmp_path: Path) -> None:
         *TOTALS,
     ]
     assert parties(tmp_path / "ship.pdf", page)[0] is None
+
+
+def test_two_companies_side_by_side_without_headings(tmp_path: Path) -> None:
+    """Two companies' address blocks side by side at the top, no heading: left to right
+    says little of who issued the invoice, so the seller is written only when the first
+    block alone shows a sign of the issuer (here its phone)."""
+    right = lines_at(330, 50, "Brandt Elektro KG", "Industriestraße 4", "70565 Stuttgart")
+    left = lines_at(60, 50, "Nordwind Logistik GmbH", "Kaistraße 9", "24103 Kiel")
+    page = [*left, *right, (330, 220, "Invoice No: 4711"), *TOTALS]
+    assert parties(tmp_path / "unsure.pdf", page)[0] is None
+    own = lines_at(60, 50, "Brandt Elektro KG", "Industriestraße 4", "Tel. 0711 555 123")
+    page = [*own, *lines_at(330, 50, "Nordwind Logistik GmbH", "Kaistraße 9", "24103 Kiel"),
+            (330, 220, "Invoice No: 4711"), *TOTALS]  # fmt: skip
+    assert parties(tmp_path / "issuer.pdf", page)[0] == "Brandt Elektro KG"

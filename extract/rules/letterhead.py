@@ -36,6 +36,7 @@ WINDOW = 0.8  # the addressee under the sender line
 LETTERHEAD = 0.4  # the first name high on page 1: an address alone under it is not enough
 LETTERHEAD_OTHER = 0.3  # another name of the letterhead block
 LETTERHEAD_MOST = 0.9  # however much evidence a letterhead name has
+SIDE_BY_SIDE = 0.55  # the first of two companies' blocks side by side, neither headed
 FOOTER = 0.4  # a name in a footer's company block: it confirms, it does not decide
 FOOTER_BLOCK = 0.65  # a legal entity opening a footer block with its registration numbers
 LEGAL_FORM = 0.15
@@ -206,6 +207,7 @@ def letterhead_parties(
         for line, first, _, _ in sender_lines(reading)
     ]
     found = []
+    issuers: list[bool] = []  # per name found: whether anything says it issued the invoice
     seen_name = False
     others = tuple(folded(str(word)) for word in spec.extra.get("other_blocks") or ())
     for line in reading.lines[0][:LETTERHEAD_LINES]:
@@ -249,6 +251,7 @@ def letterhead_parties(
             base = LETTERHEAD if first_name else LETTERHEAD_OTHER
             evidence = min(evidence, LETTERHEAD_MOST - base)  # never surer than a label
             why = "letterhead" if first_name or domain else "other"
+            issuers.append(issuer)
             found.append(
                 Candidate(
                     spec.path,
@@ -260,6 +263,7 @@ def letterhead_parties(
                     why,
                 )
             )
+    found = _side_by_side(found, issuers)
     if any(matches_domain(str(c.value), names.domains) for c in found):
         # the document's own domain names the issuer: the other names are someone else's
         found = [
@@ -267,6 +271,19 @@ def letterhead_parties(
             for c in found
         ]
     return found
+
+
+def _side_by_side(found: list[Candidate], issuers: list[bool]) -> list[Candidate]:
+    """Two companies' blocks side by side at the top, no heading over either: left to right
+    says little of which issued the invoice; the first is written only when it alone shows
+    a sign of the issuer (its contact, register, domain)."""
+    if len(found) < 2 or found[0].line.index != found[1].line.index:
+        return found
+    if issuers[0] and not issuers[1]:
+        return found
+    if not all(legal_form(str(c.value)) or organisation_word(str(c.value)) for c in found[:2]):
+        return found
+    return [replace(found[0], strength=min(found[0].strength, SIDE_BY_SIDE)), *found[1:]]
 
 
 def footer_parties(reading: Reading, spec: FieldSpec, names: Names) -> list[Candidate]:
