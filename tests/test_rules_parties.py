@@ -233,3 +233,15 @@ def test_two_companies_side_by_side_without_headings(tmp_path: Path) -> None:
     page = [*own, *lines_at(330, 50, "Nordwind Logistik GmbH", "Kaistraße 9", "24103 Kiel"),
             (330, 220, "Invoice No: 4711"), *TOTALS]  # fmt: skip
     assert parties(tmp_path / "issuer.pdf", page)[0] == "Brandt Elektro KG"
+
+
+def test_an_addressee_block_printed_over_the_issuers_is_no_seller(tmp_path: Path) -> None:
+    """A company's bare address block first, the issuer's block with its phone lower on the
+    right: the first printed name is no longer taken for the issuer."""
+    page = [
+        *lines_at(60, 40, "Nordwind Logistik GmbH", "Kaistraße 9", "24103 Kiel"),
+        *lines_at(380, 110, "Brandt Elektro KG", "Industriestraße 4", "Tel. 0711 555 123"),
+        (330, 220, "Invoice No: 4711"),
+        *TOTALS,
+    ]
+    assert parties(tmp_path / "over.pdf", page)[0] != "Nordwind Logistik GmbH"

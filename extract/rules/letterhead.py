@@ -276,14 +276,25 @@ def letterhead_parties(
 def _side_by_side(found: list[Candidate], issuers: list[bool]) -> list[Candidate]:
     """Two companies' blocks side by side at the top, no heading over either: left to right
     says little of which issued the invoice; the first is written only when it alone shows
-    a sign of the issuer (its contact, register, domain)."""
-    if len(found) < 2 or found[0].line.index != found[1].line.index:
+    a sign of the issuer (its contact, register, domain). The same when a company block
+    further down shows such a sign and the first shows none."""
+    if len(found) < 2 or not _company(found[0]):
         return found
-    if issuers[0] and not issuers[1]:
-        return found
-    if not all(legal_form(str(c.value)) or organisation_word(str(c.value)) for c in found[:2]):
-        return found
-    return [replace(found[0], strength=min(found[0].strength, SIDE_BY_SIDE)), *found[1:]]
+    second = found[1]
+    beside = second.line.index == found[0].line.index and _company(second)
+    # a company further down that shows how to reach it, when the first shows nothing of
+    # the kind: an addressee's block may be printed first, over the issuer's
+    issuing_later = not issuers[0] and any(
+        issuer and _company(candidate)
+        for candidate, issuer in zip(found[1:], issuers[1:], strict=True)
+    )
+    if (beside and not (issuers[0] and not issuers[1])) or issuing_later:
+        return [replace(found[0], strength=min(found[0].strength, SIDE_BY_SIDE)), *found[1:]]
+    return found
+
+
+def _company(candidate: Candidate) -> bool:
+    return legal_form(str(candidate.value)) or organisation_word(str(candidate.value))
 
 
 def footer_parties(reading: Reading, spec: FieldSpec, names: Names) -> list[Candidate]:
