@@ -245,3 +245,28 @@ def test_an_addressee_block_printed_over_the_issuers_is_no_seller(tmp_path: Path
         *TOTALS,
     ]
     assert parties(tmp_path / "over.pdf", page)[0] != "Nordwind Logistik GmbH"
+
+
+@pytest.mark.parametrize(
+    ("over", "name"),
+    [("Firma", "Nordwind Logistik GmbH"), ("Herrn", "Max Mustermann"),
+     ("Spett.le", "Nordwind Logistica S.r.l.")],
+)  # fmt: skip
+def test_a_salutation_over_the_addressee_is_no_name(tmp_path: Path, over: str, name: str) -> None:
+    page = [
+        (60, 130, "Brandt Elektro KG · Industriestraße 4 · 70565 Stuttgart"),
+        *lines_at(60, 146, over, name, "Kaistraße 9", "24103 Kiel"),
+        (330, 220, "Rechnung Nr. 4711"),
+        *TOTALS,
+    ]
+    assert parties(tmp_path / "salutation.pdf", page) == ("Brandt Elektro KG", name)
+
+
+def test_in_the_care_of_is_no_buyer(tmp_path: Path) -> None:
+    page = [
+        *lines_at(60, 40, "Brandt Elektro KG", "Industriestraße 4", "Tel. 0711 555 123"),
+        *lines_at(60, 120, "Bill To:", "c/o Harbour Foods Ltd", "1 Quay Street"),
+        (330, 220, "Invoice No: 4711"),
+        *TOTALS,
+    ]
+    assert parties(tmp_path / "care.pdf", page)[1] is None

@@ -26,6 +26,7 @@ from extract.rules.names import (
     legal_form,
     matches_domain,
     organisation_word,
+    salutation,
 )
 from extract.rules.parties import Names, cell_text, labelling, title_word
 from extract.rules.reading import Reading
@@ -100,7 +101,7 @@ def addressees(reading: Reading, spec: FieldSpec, names: Names) -> list[Candidat
     for line, first, _, _ in sender_lines(reading):
         lines = reading.lines[line.page - 1]
         left = line.words[first].x0
-        for below in lines[line.index + 1 : line.index + 3]:
+        for below in lines[line.index + 1 : line.index + 4]:
             cells = [
                 (a, b) for a, b in below.cells() if abs(below.words[a].x0 - left) <= 2 * line.height
             ]
@@ -113,6 +114,8 @@ def addressees(reading: Reading, spec: FieldSpec, names: Names) -> list[Candidat
             ):
                 break
             name = cleaned_name(text)
+            if name is None and salutation(text):
+                continue  # "Firma", "Herrn": the name is on the next line
             if name is not None:
                 found.append(
                     Candidate(

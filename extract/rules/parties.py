@@ -22,6 +22,7 @@ from extract.rules.names import (
     glued_text,
     legal_form,
     organisation_word,
+    salutation,
     without_leading_form,
 )
 from extract.rules.reading import Reading
@@ -224,6 +225,8 @@ def _name_under(
         if labels and not (len(labels) == 1 and _sub_label(text, labels[0].end - start)):
             return None  # "N° facture": a label of something else under the heading
         name = cleaned_name(text)
+        if name is None and salutation(text):
+            continue  # "Firma", "Herrn", "Attn": the name is on the next line
         if name is None and re.match(r"^\s*[^\W\d_]+\s*:\s*$", text) and len(under.cells()) > 1:
             following = [cell for cell in under.cells() if cell[0] == b]
             if following:
