@@ -270,3 +270,17 @@ def test_in_the_care_of_is_no_buyer(tmp_path: Path) -> None:
         *TOTALS,
     ]
     assert parties(tmp_path / "care.pdf", page)[1] is None
+
+
+def test_a_brand_over_the_companys_own_block_is_one_party(tmp_path: Path) -> None:
+    """A logo's "nordwind" and the block "Nordwind Logistik GmbH" with the same domain name
+    one party: they agree instead of leaving each other unsure."""
+    page = [
+        (60, 45, "nordwind"),
+        *lines_at(350, 50, "Nordwind Logistik GmbH", "Kaistraße 9", "24103 Kiel",
+                  "info@nordwind.de"),
+        *lines_at(60, 150, "Harbour Foods Ltd", "1 Quay Street", "Bristol BS1 4DJ"),
+        (330, 220, "Invoice No: 4711"),
+        *TOTALS,
+    ]  # fmt: skip
+    assert parties(tmp_path / "brand.pdf", page)[0] == "Nordwind Logistik GmbH"

@@ -3,6 +3,7 @@ sure enough (see extract.backends.rules for the whole picture)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
 from typing import Any
@@ -141,14 +142,12 @@ def _parties(
             found[spec.path] += addressees(reading, spec, names)
     for spec in specs:
         excluded = frozenset(folded(str(word)) for word in spec.extra.get("names_exclude") or [])
-        choices = pooled(
-            (
-                c
-                for c in found[spec.path]
-                if reading.holds(c.page, c.quote) and not holds_word(str(c.value), excluded)
-            ),
-            key=name_key,
-        )
+        candidates = [
+            c
+            for c in found[spec.path]
+            if reading.holds(c.page, c.quote) and not holds_word(str(c.value), excluded)
+        ]
+        choices = pooled(candidates, key=_one_name(candidates))
         if choices:
             chosen[spec.path] = _as_headed(choices[0])
     for spec in specs:
@@ -167,3 +166,19 @@ def _as_headed(choice: Choice) -> Choice:
         return choice
     headed = [c for c in choice.support if c.why not in ("footer_block", "footer")]
     return replace(choice, candidate=headed[0]) if headed else choice
+
+
+BRAND_LEAST = 4  # letters of a name that stands for a longer one starting with it
+
+
+def _one_name(candidates: list[Candidate]) -> Callable[[Any], str]:
+    """Which names are one party's: the same ``name_key``, or a brand that opens another's
+    name ("nordwind" over "Nordwind Logistik GmbH"), so the two agree, not compete."""
+    keys = {name_key(str(c.value)) for c in candidates}
+
+    def key(value: Any) -> str:
+        own = name_key(str(value))
+        longer = [k for k in keys if k != own and len(own) >= BRAND_LEAST and k.startswith(own)]
+        return max(longer, key=len) if longer else own
+
+    return key
