@@ -41,8 +41,8 @@ class CueIndex:
         # a sum's parts by its total: a part's label turned by a cue never names the total
         # ("incl. VAT 20% 2.67" is the VAT a gross amount includes, not the gross amount)
         self.parts: dict[str, frozenset[str]] = {}
-        for parts, target in sums:
-            self.parts[target] = self.parts.get(target, frozenset()) | frozenset(parts)
+        for parts, whole in sums:
+            self.parts[whole] = self.parts.get(whole, frozenset()) | frozenset(parts)
         for spec in specs:
             for name, target in (("cues", self.cues), ("not_cues", self.not_cues)):
                 pattern = _pattern(str(word) for word in spec.extra.get(name) or [])

@@ -186,7 +186,7 @@ def _larger_total(pool: list[Choice], total: Choice) -> Choice | None:
         and (other := _value(choice)) is not None
         and abs(other) > abs(value) + TOLERANCE
     ]
-    return max(larger, key=lambda choice: abs(_value(choice) or 0)) if larger else None
+    return max(larger, key=lambda choice: abs(_value(choice) or Decimal(0))) if larger else None
 
 
 def _adds_up(
