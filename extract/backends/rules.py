@@ -8,8 +8,8 @@ out), the kind, and hints (``role``, ``title``, ``document_date``, ``after_field
 ``sum_rules``. Every candidate carries a strength in [0, 1] (extract.rules.evidence); values
 are pooled (the same value found twice agrees, a rival contradicts), checked together (the
 sums, the order of dates, seller not buyer) and written only at ``WRITE_AT`` or above, their
-confidence in ``Extraction.scores``. A PDF that carries an e-invoice (Factur-X, ZUGFeRD, XRechnung) is read
-from its XML instead.
+confidence in ``Extraction.scores``. A PDF that carries an e-invoice (Factur-X, ZUGFeRD,
+XRechnung) is read from its XML instead.
 """
 
 from __future__ import annotations
