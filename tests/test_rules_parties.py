@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from rules_pdfs import Placed, lines_at, pdf_of
+from rules_pdfs import Bold, Placed, lines_at, pdf_of
 
 from extract.backends.rules import RulesBackend
 from extract.grounding import grounded_values
@@ -17,7 +17,7 @@ BACKEND = RulesBackend()
 TOTALS = lines_at(330, 400, "Subtotal 100.00", "VAT 20% 20.00", "Total 120.00")
 
 
-def parties(path: Path, page: list[Placed]) -> tuple[str | None, str | None]:
+def parties(path: Path, page: list[Placed | Bold]) -> tuple[str | None, str | None]:
     document = pdf_of(path, [page])
     checked = grounded_values(document, field_values(BACKEND.extract(document, Invoice).result))
     assert all(v.grounded for v in checked if v.grounded is not None), "every value is grounded"
@@ -284,3 +284,45 @@ def test_a_brand_over_the_companys_own_block_is_one_party(tmp_path: Path) -> Non
         *TOTALS,
     ]  # fmt: skip
     assert parties(tmp_path / "brand.pdf", page)[0] == "Nordwind Logistik GmbH"
+
+
+@pytest.mark.parametrize(
+    ("name", "form"), [("Lewis & Partner Consulting", "LLC"), ("Muster Handel", "GmbH & Co. KG")]
+)
+def test_a_letterhead_name_wrapped_before_its_legal_form_is_one_name(
+    tmp_path: Path, name: str, form: str
+) -> None:
+    """A big name printed over two lines, its legal form on the second, is one name."""
+    page: list[Placed | Bold] = [
+        (60, 50, name, 20),
+        (60, 72, form, 20),
+        *lines_at(60, 100, "12 Harbour Road", "Leeds LS1 4AB", "billing@example.org"),
+        *lines_at(330, 160, "Bill to:", "Nordwind Logistik AG", "Kaistraße 9"),
+        *TOTALS,
+    ]
+    assert parties(tmp_path / "wrapped.pdf", page) == (f"{name} {form}", "Nordwind Logistik AG")
+
+
+def test_a_smaller_line_under_a_letterhead_name_is_not_its_legal_form(tmp_path: Path) -> None:
+    """A tagline in small print under the name is no part of it, even a legal-looking word."""
+    page: list[Placed | Bold] = [
+        (60, 50, "Lewis Consulting", 20),
+        (60, 66, "Company"),
+        *lines_at(60, 100, "12 Harbour Road", "Leeds LS1 4AB"),
+        *lines_at(330, 160, "Bill to:", "Nordwind Logistik AG", "Kaistraße 9"),
+        *TOTALS,
+    ]
+    assert parties(tmp_path / "tagline.pdf", page)[0] == "Lewis Consulting"
+
+
+def test_a_spelled_out_form_under_a_logo_name_is_left_out(tmp_path: Path) -> None:
+    """ "Company" alone under a big name may be the logo's byline: the name stays as printed
+    on its own line (an abbreviated form like "LLC" never stands alone)."""
+    page: list[Placed | Bold] = [
+        (60, 50, "Lewis & Partner Consulting", 20),
+        (60, 72, "Company", 20),
+        *lines_at(60, 100, "12 Harbour Road", "Leeds LS1 4AB", "billing@example.org"),
+        *lines_at(330, 160, "Bill to:", "Nordwind Logistik AG", "Kaistraße 9"),
+        *TOTALS,
+    ]
+    assert parties(tmp_path / "byline.pdf", page)[0] == "Lewis & Partner Consulting"

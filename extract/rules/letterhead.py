@@ -28,7 +28,7 @@ from extract.rules.names import (
     organisation_word,
     salutation,
 )
-from extract.rules.parties import Names, cell_text, labelling, title_word
+from extract.rules.parties import Names, cell_text, labelling, title_word, wrapped_name
 from extract.rules.reading import Reading
 from schemas.base import FieldSpec
 
@@ -243,6 +243,7 @@ def letterhead_parties(
             name = cleaned_name(text)
             if name is None or bank_name(name):
                 continue
+            name, text = wrapped_name(reading, line, start, name, text)
             evidence, issuer = _evidence(reading, names, line, first, end, name)
             if not issuer and _in_window(line, first, height, width):
                 evidence -= WINDOW_ZONE  # a bare name and address where envelopes show theirs

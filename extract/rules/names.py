@@ -173,6 +173,11 @@ class _Patterns:
         return re.compile(rf"(?:^|[\s,])(?:{legal.pattern})\.?\s*$")
 
     @cached_property
+    def legal_only(self) -> re.Pattern[str]:
+        legal = _phrase_pattern(tuple(form.rstrip(".") for form in LEGAL_FORMS))
+        return re.compile(rf"(?:{legal.pattern})\.?")
+
+    @cached_property
     def leading(self) -> re.Pattern[str]:
         return re.compile(rf"^(?:{_phrase_pattern(LEADING_FORMS).pattern})[\s.]+(?=\S)")
 
@@ -231,6 +236,13 @@ def legal_form(name: str) -> bool:
     """The name ends with a legal form, or opens with one ("SA IFR", "Auto-entrepreneur X")."""
     text = folded(name).strip(" .,")
     return bool(_P.legal_at_end.search(text) or _P.leading.match(text))
+
+
+@lru_cache(maxsize=4096)
+def legal_form_only(text: str) -> bool:
+    """The text is a legal form and nothing else ("LLC", "GmbH & Co. KG"): no name, but the
+    end of one whose line wrapped before it."""
+    return _P.legal_only.fullmatch(folded(text).strip(" ,")) is not None
 
 
 @lru_cache(maxsize=4096)
@@ -323,6 +335,8 @@ def cleaned_name(text: str) -> str | None:
         return None  # "CUST-IE-001": a code
     if company_ids(text) and not legal_form(text) and len(words) <= 2:
         return None  # "Siret", "N° intracom": a registration number's label
+    if legal_form_only(text):
+        return None  # "LLC" under "Lewis & Robinson": the end of a name, no name of its own
     if {folded(word) for word in words} <= STAMP_WORDS:
         return None  # "PAID", "INVOICE", "Kopie"
     if {folded(word) for word in words} <= SALUTATION_WORDS:

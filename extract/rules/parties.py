@@ -21,6 +21,7 @@ from extract.rules.names import (
     document_domains,
     glued_text,
     legal_form,
+    legal_form_only,
     organisation_word,
     salutation,
     without_leading_form,
@@ -31,6 +32,8 @@ from schemas.base import FieldSpec
 SECTION = 0.85  # under or beside the party's label
 TWO_NAMES = 0.55  # a person's name over a company's under the label: not written alone
 UNDER_LINES = 3
+WRAP_GAP = 0.5  # a wrapped name's next line starts within half its type size under it
+WRAP_SIZE = 0.2  # and is printed at the same size, give or take a fifth (OCR's boxes vary)
 _PROSE_END = re.compile(r"\s+(?:or|and|oder|und|ou|et|o|y|e|of\s+the)\s+|[;,(]|\.\s|\.$")
 _COLON_AFTER = re.compile(r"^\s*:")
 
@@ -57,6 +60,34 @@ def names_of(reading: Reading) -> Names:
 def cell_text(line: Line, first: int, end: int) -> tuple[int, str]:
     start = line.starts[first]
     return start, line.joined(first, end)
+
+
+def wrapped_name(
+    reading: Reading, line: Line, offset: int, name: str, quote: str
+) -> tuple[str, str]:
+    """(name, quote) with the legal form that wrapped onto the next line ("Lewis & Robinson"
+    over "LLC"), in the same column and type size, right under it; else as they were. The
+    quote at ``offset`` of the line's text. Only an abbreviated form (LLC, GmbH & Co. KG,
+    S.A.): a word such as "Company" alone under a logo's name may be its byline."""
+    lines = reading.lines[line.page - 1]
+    if legal_form(name) or line.index + 1 >= len(lines):
+        return name, quote
+    word = line.words[line.word_index(offset)]
+    size = word.bottom - word.top
+    below = lines[line.index + 1]
+    if below.top - word.bottom > WRAP_GAP * size:
+        return name, quote
+    for first, end in below.cells():
+        opening = below.words[first]
+        if abs(opening.x0 - word.x0) > size:
+            continue
+        form = below.joined(first, end).strip()
+        abbreviated = max(map(len, re.findall(r"[^\W\d_]+", form)), default=0) <= 4
+        same_size = abs(opening.bottom - opening.top - size) <= WRAP_SIZE * size
+        if same_size and abbreviated and legal_form_only(form):
+            return f"{name} {form}", f"{quote.strip()} {form}"
+        break
+    return name, quote
 
 
 def _cell_at(line: Line, offset: int) -> tuple[int, int]:
@@ -148,15 +179,19 @@ def labelled_parties(
             if text.strip() or how == "prose":
                 name = cleaned_name(text)
                 if name is not None:
+                    name, text = wrapped_name(reading, line, start, name, text)
                     found.append(_named(spec, names, line, text, name, SECTION))
                 continue
         beside = _next_cell(reading, line, end)  # "Bill to: | Rheingold GmbH", "Client | Acme"
         if beside is not None:
-            found.append(_named(spec, names, line, beside[0], beside[1], SECTION))
+            quote, name = beside
+            name, quote = wrapped_name(reading, line, line.text.find(quote), name, quote)
+            found.append(_named(spec, names, line, quote, name, SECTION))
             continue
         under = _name_under(reading, line, first, end, blocked)
         if under is not None:
             below, quote, name = under
+            name, quote = wrapped_name(reading, below, below.text.find(quote), name, quote)
             strength = SECTION - 0.05
             if _company_under(reading, line, first, end, blocked, under):
                 strength = TWO_NAMES  # the person or the company: either may be meant
