@@ -61,7 +61,14 @@ type_step = st.tuples(
 )
 delete_step = st.tuples(st.just("delete"), st.integers(0, 10**6))
 shuffle_step = st.tuples(st.just("shuffle"), st.integers(0, 2**32))
-steps = st.lists(st.one_of(run_step, type_step, delete_step, shuffle_step), min_size=1, max_size=12)
+# a tester's name, as people type it in the rows they take: names repeat, so a document
+# often gets two testers and a run's new keys a row for each
+tester_step = st.tuples(
+    st.just("type"), st.integers(0, 10**6), st.just("tester"), st.sampled_from(["ana", "ben"])
+)
+steps = st.lists(
+    st.one_of(run_step, type_step, tester_step, delete_step, shuffle_step), min_size=1, max_size=12
+)
 
 
 def values_of(keys: list[Key], values: list[Any]) -> list[dict[str, Any]]:
