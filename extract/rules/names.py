@@ -45,6 +45,18 @@ ORGANISATION_WORDS = (
     "association", "verein", "commune", "communes", "stadt", "ville", "gemeinde",
 )  # fmt: skip
 # a document's title and stamps: never a party's name
+# the words over an addressee's name in an envelope window ("Firma", "Herrn", "Attn"): a
+# line of only these is no name, and the name comes under it
+SALUTATION_WORDS = frozenset(
+    [
+        "firma", "herrn", "herr", "frau", "familie", "an", "z", "hd", "zhd", "zu", "handen",
+        "monsieur", "madame", "mademoiselle", "m", "mme", "mlle", "messieurs", "société",
+        "societe", "à", "l", "attention", "de", "señor", "señora", "sr", "sra", "don", "doña",
+        "spett", "spettabile", "le", "egregio", "egr", "sig", "gentile", "gent", "mr", "mrs",
+        "ms", "miss", "messrs", "attn", "to", "the", "dhr", "mevr", "heer", "mevrouw", "t",
+        "a", "v", "tav",
+    ]
+)  # fmt: skip
 STAMP_WORDS = frozenset(
     [
         "invoice", "invoices", "bill", "rechnung", "facture", "factuur", "factura", "fattura",
@@ -126,6 +138,12 @@ _SENTENCE_WORDS = frozenset(
         "messieurs", "regards", "grüßen", "cordialement", "sincerely", "estimado", "gentile",
     ]
 )  # fmt: skip
+# a bank's name (the bank block beside an IBAN): nobody's party on an invoice
+_BANK = re.compile(
+    r"(?<![^\W\d_])(?:[^\W\d_]*bank|banque|banco|banca|bankhaus|[^\W\d_]*sparkasse|caisse"
+    r"|caja|cassa|crédit|credit|kredit)(?![^\W\d_])",
+    re.IGNORECASE,
+)
 _BANNER = re.compile(r"©|\(c\)|\bcopyright\b|all rights reserved", re.IGNORECASE)
 # lower-case words a name does not end with ("Examples for")
 _FUNCTION_WORDS = frozenset(
@@ -190,6 +208,17 @@ _CONTACT = re.compile(
     re.I,
 )
 _REPEATED = re.compile(r"([^\W\d_])\1{4,}")  # "PPPPP", "TESTTTTT": a test fill
+
+
+def salutation(text: str) -> bool:
+    """A line of an address's salutation words only ("Firma", "Herrn", "Spett.le")."""
+    words = re.findall(r"[^\W\d_]+", text)
+    return bool(words) and {folded(word) for word in words} <= SALUTATION_WORDS
+
+
+def bank_name(name: str) -> bool:
+    """A bank's name ("Deutsche Kreditbank AG", "Banco Sabadell S.A."): the bank block's."""
+    return _BANK.search(name) is not None
 
 
 def banner(text: str) -> bool:
@@ -296,6 +325,10 @@ def cleaned_name(text: str) -> str | None:
         return None  # "Siret", "N° intracom": a registration number's label
     if {folded(word) for word in words} <= STAMP_WORDS:
         return None  # "PAID", "INVOICE", "Kopie"
+    if {folded(word) for word in words} <= SALUTATION_WORDS:
+        return None  # "Firma", "Herrn", "Spett.le": the name is under it
+    if re.match(r"(?:c/o|c\.o\.|p\.\s?a\.|z\.\s?hd\.?)\s", text, re.IGNORECASE):
+        return None  # "c/o Harbour Foods Ltd": in the care of someone else
     if "_" in text or re.search(r"\.(?:xml|pdf|txt|csv|json)\b", text, re.I):
         return None  # a file name
     if address_like(text) and not legal_form(text):

@@ -20,12 +20,16 @@ from extract.rules.names import (
     deglued,
     document_domains,
     glued_text,
+    legal_form,
+    organisation_word,
+    salutation,
     without_leading_form,
 )
 from extract.rules.reading import Reading
 from schemas.base import FieldSpec
 
 SECTION = 0.85  # under or beside the party's label
+TWO_NAMES = 0.55  # a person's name over a company's under the label: not written alone
 UNDER_LINES = 3
 _PROSE_END = re.compile(r"\s+(?:or|and|oder|und|ou|et|o|y|e|of\s+the)\s+|[;,(]|\.\s|\.$")
 _COLON_AFTER = re.compile(r"^\s*:")
@@ -153,7 +157,10 @@ def labelled_parties(
         under = _name_under(reading, line, first, end, blocked)
         if under is not None:
             below, quote, name = under
-            found.append(_named(spec, names, below, quote, name, SECTION - 0.05))
+            strength = SECTION - 0.05
+            if _company_under(reading, line, first, end, blocked, under):
+                strength = TWO_NAMES  # the person or the company: either may be meant
+            found.append(_named(spec, names, below, quote, name, strength))
     return found
 
 
@@ -218,6 +225,8 @@ def _name_under(
         if labels and not (len(labels) == 1 and _sub_label(text, labels[0].end - start)):
             return None  # "N° facture": a label of something else under the heading
         name = cleaned_name(text)
+        if name is None and salutation(text):
+            continue  # "Firma", "Herrn", "Attn": the name is on the next line
         if name is None and re.match(r"^\s*[^\W\d_]+\s*:\s*$", text) and len(under.cells()) > 1:
             following = [cell for cell in under.cells() if cell[0] == b]
             if following:
@@ -225,6 +234,33 @@ def _name_under(
                 name = cleaned_name(text)
         return (under, text, name) if name is not None else None
     return None
+
+
+def _company_under(
+    reading: Reading,
+    heading: Line,
+    first: int,
+    end: int,
+    blocked: set[tuple[int, int]],
+    under: tuple[Line, str, str],
+) -> bool:
+    """A person's name first under the heading and a company's with its legal form right
+    under it ("Bill to | Anna Schmidt | Nordwind GmbH"): which one is the party is a guess."""
+    below, _, name = under
+    if legal_form(name) or organisation_word(name):
+        return False
+    following = _name_under(reading, below, *_column(heading, below, first, end), blocked)
+    return (
+        following is not None and following[0].index == below.index + 1 and legal_form(following[2])
+    )
+
+
+def _column(heading: Line, below: Line, first: int, end: int) -> tuple[int, int]:
+    """The words of ``below`` under the heading's words ``first:end``, as a cell of it."""
+    left = heading.words[first].x0
+    right = heading.words[end].x0 if end < len(heading.words) else float("inf")
+    inside = [i for i, word in enumerate(below.words) if word.x0 < right - 1 and word.x1 > left + 1]
+    return (inside[0], inside[-1] + 1) if inside else (0, len(below.words))
 
 
 def title_word(reading: Reading, hit: LabelHit) -> bool:
