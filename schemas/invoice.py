@@ -190,6 +190,15 @@ class Invoice(BaseModel):
         ],
         # a name holding the other party's role word is that party's ("Demo Customer")
         names_exclude=["customer", "client", "buyer", "kunde", "käufer", "acheteur", "cliente"],
+        # headings of someone else's address block: the letterhead ends where one stands
+        other_blocks=[
+            "ship to", "deliver to", "delivery address", "shipping address", "consignee",
+            "lieferadresse", "lieferanschrift", "liefern an", "warenempfänger",
+            "adresse de livraison", "livrer à", "livré à", "dirección de envío",
+            "dirección de entrega", "enviar a", "indirizzo di consegna",
+            "indirizzo di spedizione", "destinazione merce", "afleveradres", "leveringsadres",
+            "verzendadres",
+        ],
         role="party",
         where="letterhead",
         bt="BT-27",

@@ -12,15 +12,16 @@ from extract.documents import Document
 from extract.pdf import ParsedDocument, parsed_document
 
 Placed = tuple[float, float, str]  # x, y from the top, text
+Bold = tuple[float, float, str, float]  # x, y from the top, text, in bold at this size
 
 
-def pdf_of(path: Path, pages: list[list[Placed]], size: float = 10) -> ParsedDocument:
+def pdf_of(path: Path, pages: list[list[Placed | Bold]], size: float = 10) -> ParsedDocument:
     """Write the pages (each a list of texts at x, y-from-top) and parse them as a run does."""
     pdf = canvas.Canvas(str(path), pagesize=A4)
     height = A4[1]
     for placed in pages:
-        for x, y, text in placed:
-            pdf.setFont("Helvetica", size)
+        for x, y, text, *bold in placed:
+            pdf.setFont("Helvetica-Bold" if bold else "Helvetica", bold[0] if bold else size)
             pdf.drawString(x, height - y, text)
         pdf.showPage()
     pdf.save()

@@ -134,3 +134,27 @@ def test_a_date_that_reads_two_ways_is_less_sure_where_nothing_says_which(
     euro = lines_at(330, 400, "Subtotal 100,00 €", "VAT 20% 20,00 €", "Total 120,00 €")
     value, sure = issued("euro.pdf", euro)
     assert value == "2024-05-03" and sure is not None and sure >= 0.9
+
+
+def test_a_date_after_a_label_of_its_own_is_no_lone_date(tmp_path: Path) -> None:
+    """ "Leistungsdatum: | 2024-05-02" beside the number: a compound label the schema does
+    not list still says the date is something else; the title's date is the issue date."""
+    page = [
+        (60, 50, "Brandt Elektro KG"),
+        (60, 220, "Rechnung Nr. 2024-1314 vom 07.05.2024"),
+        (330, 250, "Leistungsdatum:"),
+        (450, 250, "02.05.2024"),
+        (330, 264, "Bestelldatum:"),
+        (450, 264, "05.04.2024"),
+        *TOTALS,
+    ]
+    assert values_of(tmp_path / "compound.pdf", page)["issue_date"] == "2024-05-07"
+    page = [
+        (60, 50, "Brandt Elektro KG"),
+        *[(330, 100 + 14 * n, label) for n, label in enumerate(
+            ["Leverdatum:", "Datum:", "Factuurnummer:", "Besteldatum:"])],
+        *[(450, 100 + 14 * n, value) for n, value in enumerate(
+            ["07-08-2024", "09-08-2024", "INV-0370", "19-07-2024"])],
+        *TOTALS,
+    ]  # fmt: skip
+    assert values_of(tmp_path / "nl.pdf", page)["issue_date"] == "2024-08-09"

@@ -150,3 +150,53 @@ def test_a_balance_of_nothing_is_no_total(tmp_path: Path) -> None:
     page += lines_at(330, 300, "Payments received 540.00", "Balance due 0.00")
     values, _ = extracted(tmp_path / "paid.pdf", page)
     assert values["total"] is None
+
+
+@pytest.mark.parametrize(
+    "included", ["incl. VAT 20% 20.00", "inkl. MwSt. 20 % 20,00", "including tax 20.00"]
+)
+def test_the_tax_a_receipts_total_includes_is_no_rival_total(tmp_path: Path, included: str) -> None:
+    """A receipt prints its total, then the tax it includes: "incl." turns no VAT line into
+    a second total that would leave the total empty."""
+    page = [(200, 60, "Corner Bakery"), (200, 100, "Receipt #4711"), (200, 114, "05/03/2024")]
+    page += lines_at(200, 200, "2 x Bread 60.00", "1 x Cake 60.00")
+    page += lines_at(200, 260, "TOTAL 120.00", included, "Cash 150.00", "Change 30.00")
+    values, _ = extracted(tmp_path / "receipt.pdf", page)
+    assert values["total"] == "120.00"
+
+
+@pytest.mark.parametrize("whole", [None, "Total 162.00"])
+def test_one_rate_of_a_vat_breakdown_is_not_the_documents_totals(
+    tmp_path: Path, whole: str | None
+) -> None:
+    """ "VAT rate | Net | VAT | Gross", a row per rate: each row adds up, none is the
+    document's net, tax and total, so none is written as such (let alone surely)."""
+    page = head("Brandt Elektro KG", "Invoice No: 4711", "Invoice Date: 05.03.2024")
+    columns = (300, 370, 440, 510)
+    for y, cells in ((300, ("VAT rate", "Net", "VAT", "Gross")),
+                     (314, ("20%", "100.00", "20.00", "120.00")),
+                     (328, ("5%", "40.00", "2.00", "42.00"))):  # fmt: skip
+        page += [(x, y, cell) for x, cell in zip(columns, cells, strict=True)]
+    if whole is not None:
+        page.append((440, 380, whole))
+    values, _ = extracted(tmp_path / "rates.pdf", page)
+    assert values["subtotal"] is None and values["tax"] is None
+    assert values["total"] in (None, "162.00")
+
+
+def test_several_vat_rates_add_up_with_the_net_and_a_shipping_line_leaves_it_unsure(
+    tmp_path: Path,
+) -> None:
+    """Net + VAT 7 % + VAT 19 % = total: the net and the total are sure, the tax in all is
+    printed nowhere. A shipping line between subtotal and tax: which amount is the net is
+    unsure, so no part is written."""
+    page = head("Brandt Elektro KG", "Rechnungsnummer: 4711", "Rechnungsdatum: 05.03.2024")
+    page += lines_at(330, 300, "Nettobetrag 300,00", "MwSt. 7 % 7,00", "MwSt. 19 % 38,00",
+                     "Gesamtbetrag 345,00")  # fmt: skip
+    values, scores = extracted(tmp_path / "rates.pdf", page)
+    assert (values["subtotal"], values["tax"], values["total"]) == ("300.00", None, "345.00")
+    assert min(scores["subtotal"], scores["total"]) >= 0.88  # confirmed by the rates
+    page = head("Brandt Elektro KG", "Invoice No: 4711", "Invoice Date: 05.03.2024")
+    page += lines_at(330, 300, "Subtotal 100.00", "Shipping 10.00", "Tax 22.00", "Total 132.00")
+    values, _ = extracted(tmp_path / "shipping.pdf", page)
+    assert values["subtotal"] is None and values["tax"] is None

@@ -4,12 +4,12 @@ Template-free: nothing here knows a vendor or a layout. The schema's field metad
 it: labels (specific ones, and ``weak_labels`` that name a field only when nothing better
 does), ``cues`` and ``not_cues`` (words that turn a label into another field's or rule it
 out), the kind, and hints (``role``, ``title``, ``document_date``, ``after_field``,
-``not_before``, ``names_exclude``, ``where``, ``issuer_field``) and ``sum_rules``. Every
-candidate carries a strength in [0, 1] (extract.rules.evidence); values are pooled (the
-same value found twice agrees, a rival contradicts), checked together (the sums, the order
-of dates, seller not buyer) and written only at ``WRITE_AT`` or above, their confidence in
-``Extraction.scores``. A PDF that carries an e-invoice (Factur-X, ZUGFeRD, XRechnung) is read
-from its XML instead.
+``not_before``, ``names_exclude``, ``other_blocks``, ``where``, ``issuer_field``) and
+``sum_rules``. Every candidate carries a strength in [0, 1] (extract.rules.evidence); values
+are pooled (the same value found twice agrees, a rival contradicts), checked together (the
+sums, the order of dates, seller not buyer) and written only at ``WRITE_AT`` or above, their
+confidence in ``Extraction.scores``. A PDF that carries an e-invoice (Factur-X, ZUGFeRD,
+XRechnung) is read from its XML instead.
 """
 
 from __future__ import annotations

@@ -218,7 +218,7 @@ def money_candidates(
             continue
         for read, segment in zip(reads, own, strict=True):
             quote = line.text[segment.start : read.end].strip()
-            for naming in namings(reading, [segment], paths):
+            for naming in namings(reading, [segment], paths, beside=True):
                 if naming.weak and read.value == 0:
                     continue  # "Balance due 0.00", "Offener Betrag 0,00": paid, not the total
                 found.append(

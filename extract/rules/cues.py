@@ -33,9 +33,16 @@ def _pattern(words: Iterable[str]) -> re.Pattern[str] | None:
 class CueIndex:
     """Per field, its cue and not-cue words compiled once per schema."""
 
-    def __init__(self, specs: Iterable[FieldSpec]) -> None:
+    def __init__(
+        self, specs: Iterable[FieldSpec], sums: Iterable[tuple[tuple[str, ...], str]] = ()
+    ) -> None:
         self.cues: dict[str, re.Pattern[str]] = {}
         self.not_cues: dict[str, re.Pattern[str]] = {}
+        # a sum's parts by its total: a part's label turned by a cue never names the total
+        # ("incl. VAT 20% 2.67" is the VAT a gross amount includes, not the gross amount)
+        self.parts: dict[str, frozenset[str]] = {}
+        for parts, whole in sums:
+            self.parts[whole] = self.parts.get(whole, frozenset()) | frozenset(parts)
         for spec in specs:
             for name, target in (("cues", self.cues), ("not_cues", self.not_cues)):
                 pattern = _pattern(str(word) for word in spec.extra.get(name) or [])

@@ -3,6 +3,8 @@ sure enough (see extract.backends.rules for the whole picture)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -53,12 +55,12 @@ def document_values(
             data[list_field] = found_rows.rows
             for spec in item_specs:
                 if spec.kind == "money":
-                    values = [
-                        row[spec.name]["value"] for row in found_rows.rows if spec.name in row
-                    ]
+                    name = spec.name
+                    values = [row[name]["value"] for row in found_rows.rows if name in row]
                     line_sums[spec.path] = sum(values, Decimal(0))
     chosen: dict[str, Choice] = {}
-    money = {spec.path for spec in rules.scalar if spec.kind == "money"}
+    money = [spec.path for spec in rules.scalar if spec.kind == "money"]  # in schema order:
+    # ties among the chosen amounts fall the same way in every process (no set order)
     read = Money(reading)
     amounts = [
         found
@@ -140,16 +142,14 @@ def _parties(
             found[spec.path] += addressees(reading, spec, names)
     for spec in specs:
         excluded = frozenset(folded(str(word)) for word in spec.extra.get("names_exclude") or [])
-        choices = pooled(
-            (
-                c
-                for c in found[spec.path]
-                if reading.holds(c.page, c.quote) and not holds_word(str(c.value), excluded)
-            ),
-            key=name_key,
-        )
+        candidates = [
+            c
+            for c in found[spec.path]
+            if reading.holds(c.page, c.quote) and not holds_word(str(c.value), excluded)
+        ]
+        choices = pooled(candidates, key=_one_name(candidates))
         if choices:
-            chosen[spec.path] = choices[0]
+            chosen[spec.path] = _as_headed(choices[0])
     for spec in specs:
         issuer = spec.extra.get("issuer_field")
         if not isinstance(issuer, str) or spec.path not in chosen or issuer not in chosen:
@@ -157,3 +157,28 @@ def _parties(
         mine, theirs = chosen[spec.path], chosen[issuer]
         if name_key(str(mine.candidate.value)) == name_key(str(theirs.candidate.value)):
             chosen.pop(spec.path if mine.confidence <= theirs.confidence else issuer)
+
+
+def _as_headed(choice: Choice) -> Choice:
+    """A party named in the footer's company block and in the header is given as the header
+    prints it ("Harbour Foods" over the footer's "Harbour Foods Ltd")."""
+    if choice.candidate.why != "footer_block":
+        return choice
+    headed = [c for c in choice.support if c.why not in ("footer_block", "footer")]
+    return replace(choice, candidate=headed[0]) if headed else choice
+
+
+BRAND_LEAST = 4  # letters of a name that stands for a longer one starting with it
+
+
+def _one_name(candidates: list[Candidate]) -> Callable[[Any], str]:
+    """Which names are one party's: the same ``name_key``, or a brand that opens another's
+    name ("nordwind" over "Nordwind Logistik GmbH"), so the two agree, not compete."""
+    keys = {name_key(str(c.value)) for c in candidates}
+
+    def key(value: Any) -> str:
+        own = name_key(str(value))
+        longer = [k for k in keys if k != own and len(own) >= BRAND_LEAST and k.startswith(own)]
+        return max(longer, key=len) if longer else own
+
+    return key

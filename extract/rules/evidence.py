@@ -103,7 +103,7 @@ def pooled(
 # evidence that alone decides little, weakest first: a rival ranked n below the best value
 # costs it only ``WEAK_RIVAL ** n`` of its strength; one below 0 (a name of the letterhead
 # that is not its first) does not compete with a letterhead at all
-KIND_RANKS = {"other": -1, "weak": 0, "footer": 0, "letterhead": 1}
+KIND_RANKS = {"other": -1, "weak": 0, "footer": 0, "letterhead": 1, "footer_block": 1}
 STRONG_RANK = 2
 
 

@@ -14,9 +14,11 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 from extract.rules.evidence import Candidate
+from extract.rules.labels import folded
 from extract.rules.lines import Line
 from extract.rules.names import (
     address_like,
+    bank_name,
     banner,
     cleaned_name,
     company_ids,
@@ -24,8 +26,9 @@ from extract.rules.names import (
     legal_form,
     matches_domain,
     organisation_word,
+    salutation,
 )
-from extract.rules.parties import Names, cell_text, labelling, title_word
+from extract.rules.parties import Names, cell_text, labelling, title_word, wrapped_name
 from extract.rules.reading import Reading
 from schemas.base import FieldSpec
 
@@ -34,7 +37,9 @@ WINDOW = 0.8  # the addressee under the sender line
 LETTERHEAD = 0.4  # the first name high on page 1: an address alone under it is not enough
 LETTERHEAD_OTHER = 0.3  # another name of the letterhead block
 LETTERHEAD_MOST = 0.9  # however much evidence a letterhead name has
+SIDE_BY_SIDE = 0.55  # the first of two companies' blocks side by side, neither headed
 FOOTER = 0.4  # a name in a footer's company block: it confirms, it does not decide
+FOOTER_BLOCK = 0.65  # a legal entity opening a footer block with its registration numbers
 LEGAL_FORM = 0.15
 ORGANISATION = 0.05
 DOMAIN = 0.3
@@ -96,7 +101,7 @@ def addressees(reading: Reading, spec: FieldSpec, names: Names) -> list[Candidat
     for line, first, _, _ in sender_lines(reading):
         lines = reading.lines[line.page - 1]
         left = line.words[first].x0
-        for below in lines[line.index + 1 : line.index + 3]:
+        for below in lines[line.index + 1 : line.index + 4]:
             cells = [
                 (a, b) for a, b in below.cells() if abs(below.words[a].x0 - left) <= 2 * line.height
             ]
@@ -109,6 +114,8 @@ def addressees(reading: Reading, spec: FieldSpec, names: Names) -> list[Candidat
             ):
                 break
             name = cleaned_name(text)
+            if name is None and salutation(text):
+                continue  # "Firma", "Herrn": the name is on the next line
             if name is not None:
                 found.append(
                     Candidate(
@@ -168,6 +175,17 @@ def _evidence(
     return score, issuer
 
 
+def _opens_block(line: Line, headings: tuple[str, ...]) -> bool:
+    """A cell of the line opens with one of the (folded) headings, as a heading: alone, or
+    followed by a colon or the name."""
+    for first, end in line.cells():
+        text = folded(line.joined(first, end))
+        for heading in headings:
+            if text.startswith(heading) and text[len(heading) : len(heading) + 1] in ("", " ", ":"):
+                return True
+    return False
+
+
 def _in_window(line: Line, first: int, height: float, width: float) -> bool:
     """In the left part of page 1 where a window envelope shows the addressee (DIN 5008 and
     its kind: some 45 to 90 mm from the top)."""
@@ -192,10 +210,14 @@ def letterhead_parties(
         for line, first, _, _ in sender_lines(reading)
     ]
     found = []
+    issuers: list[bool] = []  # per name found: whether anything says it issued the invoice
     seen_name = False
+    others = tuple(folded(str(word)) for word in spec.extra.get("other_blocks") or ())
     for line in reading.lines[0][:LETTERHEAD_LINES]:
         if line.top > height * LETTERHEAD_SHARE or (line.page, line.index) in stop:
             break
+        if others and _opens_block(line, others):
+            break  # "Ship to", "Lieferadresse": someone else's address block starts here
         hits = reading.hits_in(line)
         labelled = [hit.start for hit in hits if labelling(reading, line, hit)]
         for first, end in line.cells():
@@ -219,8 +241,9 @@ def letterhead_parties(
             if any(line.index > i and x0 < right and x1 > left for i, left, right in below_senders):
                 continue  # the addressee's block under a sender line
             name = cleaned_name(text)
-            if name is None:
+            if name is None or bank_name(name):
                 continue
+            name, text = wrapped_name(reading, line, start, name, text)
             evidence, issuer = _evidence(reading, names, line, first, end, name)
             if not issuer and _in_window(line, first, height, width):
                 evidence -= WINDOW_ZONE  # a bare name and address where envelopes show theirs
@@ -232,6 +255,7 @@ def letterhead_parties(
             base = LETTERHEAD if first_name else LETTERHEAD_OTHER
             evidence = min(evidence, LETTERHEAD_MOST - base)  # never surer than a label
             why = "letterhead" if first_name or domain else "other"
+            issuers.append(issuer)
             found.append(
                 Candidate(
                     spec.path,
@@ -243,6 +267,7 @@ def letterhead_parties(
                     why,
                 )
             )
+    found = _side_by_side(found, issuers)
     if any(matches_domain(str(c.value), names.domains) for c in found):
         # the document's own domain names the issuer: the other names are someone else's
         found = [
@@ -250,6 +275,30 @@ def letterhead_parties(
             for c in found
         ]
     return found
+
+
+def _side_by_side(found: list[Candidate], issuers: list[bool]) -> list[Candidate]:
+    """Two companies' blocks side by side at the top, no heading over either: left to right
+    says little of which issued the invoice; the first is written only when it alone shows
+    a sign of the issuer (its contact, register, domain). The same when a company block
+    further down shows such a sign and the first shows none."""
+    if len(found) < 2 or not _company(found[0]):
+        return found
+    second = found[1]
+    beside = second.line.index == found[0].line.index and _company(second)
+    # a company further down that shows how to reach it, when the first shows nothing of
+    # the kind: an addressee's block may be printed first, over the issuer's
+    issuing_later = not issuers[0] and any(
+        issuer and _company(candidate)
+        for candidate, issuer in zip(found[1:], issuers[1:], strict=True)
+    )
+    if (beside and not (issuers[0] and not issuers[1])) or issuing_later:
+        return [replace(found[0], strength=min(found[0].strength, SIDE_BY_SIDE)), *found[1:]]
+    return found
+
+
+def _company(candidate: Candidate) -> bool:
+    return legal_form(str(candidate.value)) or organisation_word(str(candidate.value))
 
 
 def footer_parties(reading: Reading, spec: FieldSpec, names: Names) -> list[Candidate]:
@@ -266,7 +315,7 @@ def footer_parties(reading: Reading, spec: FieldSpec, names: Names) -> list[Cand
             text = re.sub(r"^[A-Z]{2,4}:\s*", "", text)  # "REG: Acme GmbH - ..."
             head = _SEPARATOR.split(text)[0]
             name = cleaned_name(head)
-            if name is None or company_ids(name):
+            if name is None or company_ids(name) or bank_name(name):
                 continue
             if any(
                 labelling(reading, line, hit)
@@ -275,11 +324,21 @@ def footer_parties(reading: Reading, spec: FieldSpec, names: Names) -> list[Cand
             ):
                 continue  # "Total HT Net": a label, not a name
             after = " ".join(near.text for near in lines[line.index + 1 : line.index + 3])
-            if not (legal_form(name) or company_ids(text[len(head) :] + " " + after)):
+            ids = company_ids(text[len(head) :] + " " + after)
+            if not (legal_form(name) or ids):
                 continue
+            # a legal entity with its registration or bank numbers: the issuer's company block,
+            # as sure as a letterhead, and a rival to one that names someone else
+            block = ids and legal_form(name)
             found.append(
                 Candidate(
-                    spec.path, names.value(name), line.page, head.strip(), line, FOOTER, "footer"
+                    spec.path,
+                    names.value(name),
+                    line.page,
+                    head.strip(),
+                    line,
+                    FOOTER_BLOCK if block else FOOTER,
+                    "footer_block" if block else "footer",
                 )
             )
     return found

@@ -45,6 +45,18 @@ ORGANISATION_WORDS = (
     "association", "verein", "commune", "communes", "stadt", "ville", "gemeinde",
 )  # fmt: skip
 # a document's title and stamps: never a party's name
+# the words over an addressee's name in an envelope window ("Firma", "Herrn", "Attn"): a
+# line of only these is no name, and the name comes under it
+SALUTATION_WORDS = frozenset(
+    [
+        "firma", "herrn", "herr", "frau", "familie", "an", "z", "hd", "zhd", "zu", "handen",
+        "monsieur", "madame", "mademoiselle", "m", "mme", "mlle", "messieurs", "société",
+        "societe", "à", "l", "attention", "de", "señor", "señora", "sr", "sra", "don", "doña",
+        "spett", "spettabile", "le", "egregio", "egr", "sig", "gentile", "gent", "mr", "mrs",
+        "ms", "miss", "messrs", "attn", "to", "the", "dhr", "mevr", "heer", "mevrouw", "t",
+        "a", "v", "tav",
+    ]
+)  # fmt: skip
 STAMP_WORDS = frozenset(
     [
         "invoice", "invoices", "bill", "rechnung", "facture", "factuur", "factura", "fattura",
@@ -126,6 +138,12 @@ _SENTENCE_WORDS = frozenset(
         "messieurs", "regards", "grüßen", "cordialement", "sincerely", "estimado", "gentile",
     ]
 )  # fmt: skip
+# a bank's name (the bank block beside an IBAN): nobody's party on an invoice
+_BANK = re.compile(
+    r"(?<![^\W\d_])(?:[^\W\d_]*bank|banque|banco|banca|bankhaus|[^\W\d_]*sparkasse|caisse"
+    r"|caja|cassa|crédit|credit|kredit)(?![^\W\d_])",
+    re.IGNORECASE,
+)
 _BANNER = re.compile(r"©|\(c\)|\bcopyright\b|all rights reserved", re.IGNORECASE)
 # lower-case words a name does not end with ("Examples for")
 _FUNCTION_WORDS = frozenset(
@@ -153,6 +171,11 @@ class _Patterns:
     def legal_at_end(self) -> re.Pattern[str]:
         legal = _phrase_pattern(tuple(form.rstrip(".") for form in LEGAL_FORMS))  # "Co." too
         return re.compile(rf"(?:^|[\s,])(?:{legal.pattern})\.?\s*$")
+
+    @cached_property
+    def legal_only(self) -> re.Pattern[str]:
+        legal = _phrase_pattern(tuple(form.rstrip(".") for form in LEGAL_FORMS))
+        return re.compile(rf"(?:{legal.pattern})\.?")
 
     @cached_property
     def leading(self) -> re.Pattern[str]:
@@ -192,6 +215,17 @@ _CONTACT = re.compile(
 _REPEATED = re.compile(r"([^\W\d_])\1{4,}")  # "PPPPP", "TESTTTTT": a test fill
 
 
+def salutation(text: str) -> bool:
+    """A line of an address's salutation words only ("Firma", "Herrn", "Spett.le")."""
+    words = re.findall(r"[^\W\d_]+", text)
+    return bool(words) and {folded(word) for word in words} <= SALUTATION_WORDS
+
+
+def bank_name(name: str) -> bool:
+    """A bank's name ("Deutsche Kreditbank AG", "Banco Sabadell S.A."): the bank block's."""
+    return _BANK.search(name) is not None
+
+
 def banner(text: str) -> bool:
     """A banner or copyright line ("Examples for ..., (c) 2022"): nobody's letterhead."""
     return _BANNER.search(text) is not None
@@ -202,6 +236,13 @@ def legal_form(name: str) -> bool:
     """The name ends with a legal form, or opens with one ("SA IFR", "Auto-entrepreneur X")."""
     text = folded(name).strip(" .,")
     return bool(_P.legal_at_end.search(text) or _P.leading.match(text))
+
+
+@lru_cache(maxsize=4096)
+def legal_form_only(text: str) -> bool:
+    """The text is a legal form and nothing else ("LLC", "GmbH & Co. KG"): no name, but the
+    end of one whose line wrapped before it."""
+    return _P.legal_only.fullmatch(folded(text).strip(" ,")) is not None
 
 
 @lru_cache(maxsize=4096)
@@ -294,8 +335,14 @@ def cleaned_name(text: str) -> str | None:
         return None  # "CUST-IE-001": a code
     if company_ids(text) and not legal_form(text) and len(words) <= 2:
         return None  # "Siret", "N° intracom": a registration number's label
+    if legal_form_only(text):
+        return None  # "LLC" under "Lewis & Robinson": the end of a name, no name of its own
     if {folded(word) for word in words} <= STAMP_WORDS:
         return None  # "PAID", "INVOICE", "Kopie"
+    if {folded(word) for word in words} <= SALUTATION_WORDS:
+        return None  # "Firma", "Herrn", "Spett.le": the name is under it
+    if re.match(r"(?:c/o|c\.o\.|p\.\s?a\.|z\.\s?hd\.?)\s", text, re.IGNORECASE):
+        return None  # "c/o Harbour Foods Ltd": in the care of someone else
     if "_" in text or re.search(r"\.(?:xml|pdf|txt|csv|json)\b", text, re.I):
         return None  # a file name
     if address_like(text) and not legal_form(text):

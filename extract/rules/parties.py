@@ -20,13 +20,20 @@ from extract.rules.names import (
     deglued,
     document_domains,
     glued_text,
+    legal_form,
+    legal_form_only,
+    organisation_word,
+    salutation,
     without_leading_form,
 )
 from extract.rules.reading import Reading
 from schemas.base import FieldSpec
 
 SECTION = 0.85  # under or beside the party's label
+TWO_NAMES = 0.55  # a person's name over a company's under the label: not written alone
 UNDER_LINES = 3
+WRAP_GAP = 0.5  # a wrapped name's next line starts within half its type size under it
+WRAP_SIZE = 0.2  # and is printed at the same size, give or take a fifth (OCR's boxes vary)
 _PROSE_END = re.compile(r"\s+(?:or|and|oder|und|ou|et|o|y|e|of\s+the)\s+|[;,(]|\.\s|\.$")
 _COLON_AFTER = re.compile(r"^\s*:")
 
@@ -53,6 +60,34 @@ def names_of(reading: Reading) -> Names:
 def cell_text(line: Line, first: int, end: int) -> tuple[int, str]:
     start = line.starts[first]
     return start, line.joined(first, end)
+
+
+def wrapped_name(
+    reading: Reading, line: Line, offset: int, name: str, quote: str
+) -> tuple[str, str]:
+    """(name, quote) with the legal form that wrapped onto the next line ("Lewis & Robinson"
+    over "LLC"), in the same column and type size, right under it; else as they were. The
+    quote at ``offset`` of the line's text. Only an abbreviated form (LLC, GmbH & Co. KG,
+    S.A.): a word such as "Company" alone under a logo's name may be its byline."""
+    lines = reading.lines[line.page - 1]
+    if legal_form(name) or line.index + 1 >= len(lines):
+        return name, quote
+    word = line.words[line.word_index(offset)]
+    size = word.bottom - word.top
+    below = lines[line.index + 1]
+    if below.top - word.bottom > WRAP_GAP * size:
+        return name, quote
+    for first, end in below.cells():
+        opening = below.words[first]
+        if abs(opening.x0 - word.x0) > size:
+            continue
+        form = below.joined(first, end).strip()
+        abbreviated = max(map(len, re.findall(r"[^\W\d_]+", form)), default=0) <= 4
+        same_size = abs(opening.bottom - opening.top - size) <= WRAP_SIZE * size
+        if same_size and abbreviated and legal_form_only(form):
+            return f"{name} {form}", f"{quote.strip()} {form}"
+        break
+    return name, quote
 
 
 def _cell_at(line: Line, offset: int) -> tuple[int, int]:
@@ -144,16 +179,23 @@ def labelled_parties(
             if text.strip() or how == "prose":
                 name = cleaned_name(text)
                 if name is not None:
+                    name, text = wrapped_name(reading, line, start, name, text)
                     found.append(_named(spec, names, line, text, name, SECTION))
                 continue
         beside = _next_cell(reading, line, end)  # "Bill to: | Rheingold GmbH", "Client | Acme"
         if beside is not None:
-            found.append(_named(spec, names, line, beside[0], beside[1], SECTION))
+            quote, name = beside
+            name, quote = wrapped_name(reading, line, line.text.find(quote), name, quote)
+            found.append(_named(spec, names, line, quote, name, SECTION))
             continue
         under = _name_under(reading, line, first, end, blocked)
         if under is not None:
             below, quote, name = under
-            found.append(_named(spec, names, below, quote, name, SECTION - 0.05))
+            name, quote = wrapped_name(reading, below, below.text.find(quote), name, quote)
+            strength = SECTION - 0.05
+            if _company_under(reading, line, first, end, blocked, under):
+                strength = TWO_NAMES  # the person or the company: either may be meant
+            found.append(_named(spec, names, below, quote, name, strength))
     return found
 
 
@@ -218,6 +260,8 @@ def _name_under(
         if labels and not (len(labels) == 1 and _sub_label(text, labels[0].end - start)):
             return None  # "N° facture": a label of something else under the heading
         name = cleaned_name(text)
+        if name is None and salutation(text):
+            continue  # "Firma", "Herrn", "Attn": the name is on the next line
         if name is None and re.match(r"^\s*[^\W\d_]+\s*:\s*$", text) and len(under.cells()) > 1:
             following = [cell for cell in under.cells() if cell[0] == b]
             if following:
@@ -225,6 +269,33 @@ def _name_under(
                 name = cleaned_name(text)
         return (under, text, name) if name is not None else None
     return None
+
+
+def _company_under(
+    reading: Reading,
+    heading: Line,
+    first: int,
+    end: int,
+    blocked: set[tuple[int, int]],
+    under: tuple[Line, str, str],
+) -> bool:
+    """A person's name first under the heading and a company's with its legal form right
+    under it ("Bill to | Anna Schmidt | Nordwind GmbH"): which one is the party is a guess."""
+    below, _, name = under
+    if legal_form(name) or organisation_word(name):
+        return False
+    following = _name_under(reading, below, *_column(heading, below, first, end), blocked)
+    return (
+        following is not None and following[0].index == below.index + 1 and legal_form(following[2])
+    )
+
+
+def _column(heading: Line, below: Line, first: int, end: int) -> tuple[int, int]:
+    """The words of ``below`` under the heading's words ``first:end``, as a cell of it."""
+    left = heading.words[first].x0
+    right = heading.words[end].x0 if end < len(heading.words) else float("inf")
+    inside = [i for i, word in enumerate(below.words) if word.x0 < right - 1 and word.x1 > left + 1]
+    return (inside[0], inside[-1] + 1) if inside else (0, len(below.words))
 
 
 def title_word(reading: Reading, hit: LabelHit) -> bool:

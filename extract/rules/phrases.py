@@ -84,8 +84,11 @@ def _without_labels(reading: Reading, segments: list[Segment]) -> str:
     return " ".join(parts)
 
 
-def namings(reading: Reading, segments: list[Segment], paths: Collection[str]) -> list[Naming]:
-    """The fields among ``paths`` the phrase names, surest first."""
+def namings(
+    reading: Reading, segments: list[Segment], paths: Collection[str], beside: bool = False
+) -> list[Naming]:
+    """The fields among ``paths`` the phrase names, surest first; ``beside``: the phrase is
+    printed right before its amount, on the amount's line."""
     hits = phrase_hits(reading, segments)
     text = " ".join(segment.text for segment in segments)
     cued, ruled_out = reading.cues.of(_without_labels(reading, segments))
@@ -110,6 +113,9 @@ def namings(reading: Reading, segments: list[Segment], paths: Collection[str]) -
     for path in sorted(cued & set(paths)):
         if path in named or path in ruled_out:
             continue
+        if beside and labelled and set(labelled) <= reading.cues.parts.get(path, frozenset()):
+            continue  # "incl. VAT 20% 2.67": a part's label beside its amount does not become
+            # its total's (a column header may: "Total | incl. VAT" over a row's gross amount)
         # "Montant total net": the label names a sibling field, the cue says which
         named[path] = (transferred if labelled else CUE_ONLY, False)
     if len(named) > 1:

@@ -14,7 +14,7 @@ from extract.pdf import ParsedDocument
 from extract.rules.cues import CueIndex
 from extract.rules.labels import LabelHit, LabelIndex
 from extract.rules.lines import Line, PageText, page_lines
-from schemas.values import sign_meanings
+from schemas.values import AMBIGUOUS_SIGNS, sign_meanings
 
 _NUMERIC_DATE = re.compile(r"(?<![\d.,/-])(\d{1,2})[./-](\d{1,2})[./-](\d{4}|\d{2})(?![\d.,/-]?\d)")
 _US_ADDRESS = re.compile(r"\b[A-Z]{2} \d{5}(?:-\d{4})?\b")
@@ -61,7 +61,9 @@ def reading_of(document: ParsedDocument, labels: LabelIndex, cues: CueIndex) -> 
                     for path in hit.fields:
                         reading.labelled.setdefault(path, []).append((line, position))
     reading.day_first, reading.day_first_known = date_order(document)
-    reading.signs = sign_meanings("\n".join(page.text for page in document.pages))
+    text = "\n".join(page.text for page in document.pages)
+    if any(sign in text.casefold() for sign in AMBIGUOUS_SIGNS):  # most print none: no need
+        reading.signs = sign_meanings(text)  # to read what a sign means (a tenth of the rules)
     return reading
 
 

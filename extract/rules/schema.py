@@ -32,14 +32,15 @@ def schema_rules(schema: type[BaseModel]) -> SchemaRules:
     for spec in specs:
         if spec.list_field is not None:
             grouped.setdefault(spec.list_field, []).append(spec)
+    sum_rules = tuple(getattr(schema, "sum_rules", ()))
     return SchemaRules(
         scalar=scalar,
         lists={name: (group, LabelIndex(group)) for name, group in grouped.items()},
         labels=LabelIndex(scalar),
-        cues=CueIndex(scalar),
+        cues=CueIndex(scalar, sum_rules),
         stops=StopLabels(
             totals={spec.path for spec in scalar if spec.kind == "money"},
             final={spec.path for spec in scalar if spec.extra.get("ends_list")},
         ),
-        sum_rules=tuple(getattr(schema, "sum_rules", ())),
+        sum_rules=sum_rules,
     )

@@ -153,6 +153,9 @@ def raised_titles(reading: Reading, spec: FieldSpec, found: list[Candidate]) -> 
     return raised
 
 
+_LABEL_BEFORE = re.compile(r"[^\W\d_]{2,}\.?\s*:\s*$")  # a label right before the cell
+
+
 def _lone_date(line: Line, first: int, end: int, day_first: bool) -> tuple[object, str] | None:
     text = line.joined(first, end)
     found = date_spans(text, day_first)
@@ -210,6 +213,8 @@ def document_dates(
             continue  # a line with labels says what its dates are
         above = reading.lines[0][line.index - 1] if line.index else None
         for first, end in line.cells():
+            if _LABEL_BEFORE.search(line.text[: line.starts[first]]):
+                continue  # "Leistungsdatum: | 2024-05-02": a label we do not know says what it is
             lone = _lone_date(line, first, end, reading.day_first)
             if lone is not None and not _labelled_above(reading, above, line, first, end):
                 value, quote = lone

@@ -20,11 +20,14 @@ from extract.rules.evidence import SUMS_AGREE, Candidate, Choice, pooled
 
 TOLERANCE = Decimal("0.01")
 TOP = 4  # values of each field tried together
-HALF_CONFIRMED = 0.92  # a total and one labelled part that add up with an unlabelled amount
-NO_TAX_ALIKE = 0.9  # a net total equal to the total, and no tax printed at all
+# a total and one labelled part that add up with an unlabelled amount: any amount printed
+# may make up the difference by chance, so not as sure as labelled parts (below 0.9)
+HALF_CONFIRMED = 0.88
+NO_TAX_ALIKE = 0.88  # a net total equal to the total, and no tax printed at all
 LINES_ADD_UP = 0.93  # the line items add up to the value
 INCONSISTENT = 0.25  # taken off values that should add up and do not
 UNCHECKED = 0.85  # the most a value that takes part in a sum may be when no sum confirms it
+PART_OF_MORE = 0.5  # the most a part may be whose sum is a share of a larger printed total
 
 SumRule = tuple[tuple[str, ...], str]
 
@@ -112,7 +115,8 @@ def _check_pair(
     totals = pools[target][:TOP]
     options_a: list[Choice | None] = [*pools.get(first, [])[:TOP], None]
     options_b: list[Choice | None] = [*pools.get(second, [])[:TOP], None]
-    best: tuple[float, Choice, Choice | None, Choice | None, float] | None = None
+    best: tuple[Decimal, float, Choice, Choice | None, Choice | None, float] | None = None
+    sums: set[Decimal] = set()  # the totals that add up
     for total, a, b in product(totals, options_a, options_b):
         t, x, y = _value(total), _value(a), _value(b)
         if t is None or (a is None and b is None):
@@ -120,11 +124,30 @@ def _check_pair(
         sure = _adds_up(t, x, y, printed, second not in pools, first not in pools)
         if sure is None:
             continue
+        sums.add(abs(t))
         score = total.confidence + sum(c.confidence for c in (a, b) if c is not None)
-        if best is None or score > best[0]:
-            best = (score, total, a, b, sure)
+        # the largest total that adds up: one VAT rate's row adds up too ("19 % | 100,00 |
+        # 19,00 | 119,00" over the "Summe" row)
+        if best is None or (abs(t), score) > (abs(best[0]), best[1]):
+            best = (t, score, total, a, b, sure)
     if best is not None:
-        _, total, a, b, sure = best
+        _, _, total, a, b, sure = best
+        # a sum read from a table's row (by its column headers) may be one row of several
+        row = total.candidate.why == "column"
+        larger = _larger_total(pools[target], total) if row else None
+        if larger is not None or (row and len(sums) > 1):
+            # a total printed above the sum, or rows of a table that each add up (a VAT
+            # breakdown, rate by rate): the sum is a share, and which row is the whole unsure
+            whole = larger or total
+            chosen[target] = replace(whole, confidence=min(whole.confidence, PART_OF_MORE))
+            if larger is not None:
+                chosen[target] = replace(larger, confidence=min(larger.confidence, UNCHECKED))
+            for path in (first, second):
+                if path in chosen:
+                    chosen[path] = replace(
+                        chosen[path], confidence=min(chosen[path].confidence, PART_OF_MORE)
+                    )
+            return
         chosen[target] = _confirmed(total, sure)
         for path, choice in ((first, a), (second, b)):
             if choice is not None:
@@ -134,9 +157,36 @@ def _check_pair(
     if t is not None and ((x is not None and x > t) or (y is not None and y > t)):
         chosen.pop(target)  # a total below its parts is no total
         return
+    rates = {v for choice in pools.get(second, ()) if (v := _value(choice)) is not None}
+    if t is not None and x is not None and len(rates) >= 2 and _near(x + sum(rates), t):
+        # several VAT rates, each printed ("VAT 7% 3.50", "VAT 19% 19.00"): the net and the
+        # total add up with all of them; the tax in all is printed nowhere
+        chosen[target] = _confirmed(chosen[target], HALF_CONFIRMED)
+        chosen[first] = _confirmed(chosen[first], HALF_CONFIRMED)
+        chosen.pop(second, None)
+        return
     if t is not None and x is not None and y is not None:
-        for path in (target, first, second):
-            chosen[path] = _lowered(chosen[path], INCONSISTENT)
+        chosen[target] = _lowered(chosen[target], INCONSISTENT)
+        for path in (first, second):  # a shipping or rounding line between them, a part of
+            # a rate: which printed amount is the net, which the tax, is not sure
+            part = chosen[path]
+            chosen[path] = replace(part, confidence=min(part.confidence, PART_OF_MORE))
+
+
+def _larger_total(pool: list[Choice], total: Choice) -> Choice | None:
+    """A total labelled as surely as ``total`` (not an amount due, a balance) and larger: the
+    document's, of which ``total`` and its parts are a share."""
+    value = _value(total)
+    assert value is not None
+    larger = [
+        choice
+        for choice in pool
+        if choice.candidate.why != "weak"
+        and choice.candidate.strength >= total.candidate.strength
+        and (other := _value(choice)) is not None
+        and abs(other) > abs(value) + TOLERANCE
+    ]
+    return max(larger, key=lambda choice: abs(_value(choice) or Decimal(0))) if larger else None
 
 
 def _adds_up(
