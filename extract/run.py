@@ -358,10 +358,12 @@ class Pipeline:
             self.parser.start()
 
     def _to_parse(self, document: Document) -> bool:
-        return self.force or not any(
-            self.store.has_extraction(key)
-            for key in cache_keys(document, self.schema, self.backend, self.ocr)
-        )
+        """Not answered by the cache as ``outcome`` takes it: an answer whose confidences
+        an older formula gave is checked against its pages again (or extracted again)."""
+        if self.force:
+            return True
+        cached = self.cached(document, for_recheck=False)
+        return cached is None or cached["result"].get("confidence_version") != CONFIDENCE_VERSION
 
     def extracted_in_worker(self, parsed: ParsedDocument) -> Extracted:
         """``extracted``, in a parse worker: what goes back to the run without the model, and
