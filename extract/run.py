@@ -362,8 +362,11 @@ class Pipeline:
         an older formula gave is checked against its pages again (or extracted again)."""
         if self.force:
             return True
-        cached = self.cached(document, for_recheck=False)
-        return cached is None or cached["result"].get("confidence_version") != CONFIDENCE_VERSION
+        for key in cache_keys(document, self.schema, self.backend, self.ocr):
+            found, version = self.store.cached_result_field(key, "confidence_version")
+            if found:  # the first provider in the chain that answered, as ``cached`` finds
+                return bool(version != CONFIDENCE_VERSION)
+        return True
 
     def extracted_in_worker(self, parsed: ParsedDocument) -> Extracted:
         """``extracted``, in a parse worker: what goes back to the run without the model, and

@@ -716,6 +716,20 @@ class Store:
         row = self.db.execute("SELECT 1 FROM extraction_cache WHERE key = ?", (key,)).fetchone()
         return row is not None
 
+    def cached_result_field(self, key: str, name: str) -> tuple[bool, Any]:
+        """Whether an answer is cached under ``key``, and the number or text its result
+        holds under ``name`` (None when none): SQLite reads it out, Python parses nothing."""
+        if self._json:
+            row = self.db.execute(
+                "SELECT json_extract(result_json, ?) FROM extraction_cache WHERE key = ?",
+                ("$." + json.dumps(name), key),
+            ).fetchone()
+            return (False, None) if row is None else (True, row[0])
+        row = self.db.execute(
+            "SELECT result_json FROM extraction_cache WHERE key = ?", (key,)
+        ).fetchone()
+        return (False, None) if row is None else (True, json.loads(row[0]).get(name))
+
     def cached_extraction(self, key: str, for_recheck: bool = True) -> dict[str, Any] | None:
         """A cached answer: its result, usage and where it came from. Without
         ``for_recheck`` the result lacks what only a recheck of its confidences needs (the

@@ -94,4 +94,7 @@ def test_a_warm_lookup_leaves_the_scores_out(
         k: v for k, v in full.items() if k != "result"
     }
     assert store.cached_extraction("other", for_recheck=False) is None
+    assert store.cached_result_field("key", "confidence_version") == (True, 2)
+    assert store.cached_result_field("key", "no such field") == (True, None)
+    assert store.cached_result_field("other", "confidence_version") == (False, None)
     store.close()
