@@ -12,8 +12,13 @@ def blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+EXACT = 2**53  # an int up to this is its own float: read as itself (the pipeline's items)
+
+
 def item_of(value: Any) -> int | None:
     """Items arrive as 1, 1.0, "1", " 1 " or blank from a hand-edited sheet."""
+    if type(value) is int and -EXACT <= value <= EXACT:
+        return value
     if blank(value) or isinstance(value, bool):
         return None
     try:
@@ -24,6 +29,8 @@ def item_of(value: Any) -> int | None:
 
 def doc_id_of(value: Any) -> str:
     """A doc_id as text, even after Excel turned an all-digit one into a number."""
+    if type(value) is str:
+        return value.strip().lower()
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, int) and not isinstance(value, bool):

@@ -254,14 +254,16 @@ class RunMerge:
                 row = {k: v for k, v in row.items() if v is not None}
             yield row if new is None else _refreshed(row, new)
         testers = testers_by_doc(self.touched.values())
+        # each document where the run first gives it (a join: half the time of a window)
         cursor = self.db.execute(
-            "SELECT doc_id, field, item, value, file, confidence, link FROM"
-            " (SELECT *, MIN(seq) OVER (PARTITION BY doc_id) AS doc_seq FROM new) n"
+            "SELECT n.doc_id, n.field, n.item, n.value, n.file, n.confidence, n.link FROM new n"
+            " JOIN (SELECT doc_id, MIN(seq) AS doc_seq FROM new GROUP BY doc_id) d"
+            " ON d.doc_id = n.doc_id"
             " WHERE NOT EXISTS"
             " (SELECT 1 FROM old o WHERE o.doc_id = n.doc_id AND o.field = n.field"
             " AND o.item = n.item) AND NOT EXISTS (SELECT 1 FROM offered f WHERE"
             " f.doc_id = n.doc_id AND f.field = n.field AND f.item = n.item)"
-            " ORDER BY doc_seq, confidence IS NULL, confidence, seq"
+            " ORDER BY d.doc_seq, n.confidence IS NULL, n.confidence, n.seq"
         )
         for doc_id, name, item, value, file, confidence, link in cursor:
             assigned: list[str | None] = list(testers.get(doc_id, [])) or [None]

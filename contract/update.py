@@ -34,15 +34,19 @@ def typed_cell(kind: str | None, value: Any) -> Any:
 Values = Iterable[Row] | Callable[[], Iterable[Row]]  # a callable: a fresh pass per call
 
 
-def extraction_rows(values: Iterable[Row], links: PageLinks = NO_LINKS) -> Iterator[Row]:
+def extraction_rows(
+    values: Iterable[Row], links: PageLinks = NO_LINKS, fresh: bool = False
+) -> Iterator[Row]:
+    """The run's values as the extractions sheet has them. ``fresh``: the values were made
+    for this pass alone (as run_values_of makes them), so each is typed in place, not copied."""
     linked = links.prefix is not None
     for value in values:
-        yield {
-            **value,
-            "value": typed_cell(value.get("kind"), value.get("value")),
-            "grounded": None if value.get("grounded") is None else bool(value["grounded"]),
-            "link": links(value.get("file"), value.get("page")) if linked else None,
-        }
+        row = value if fresh else dict(value)
+        row["value"] = typed_cell(value.get("kind"), value.get("value"))
+        grounded = value.get("grounded")
+        row["grounded"] = None if grounded is None else bool(grounded)
+        row["link"] = links(value.get("file"), value.get("page")) if linked else None
+        yield row
 
 
 def _row_key(spec: Sheet, row: Mapping[str, Any]) -> tuple[Any, ...]:
@@ -105,7 +109,8 @@ def write_run(
     ``values`` is read twice (a callable is called for each pass), and every sheet is
     written as it is read, so memory grows with what people typed, not with the run. A
     callable may be called in a forked process that writes the extractions sheet while
-    this one merges and writes the rest: it must open what it reads.
+    this one merges and writes the rest: it must open what it reads, and give rows of
+    its own on each call (they are typed in place).
     ``content`` is a digest of ``values``: with the ``previous`` save's record, it lets a
     run that changed nothing copy the unchanged sheets instead (see contract.reuse).
     ``review_threshold``: final accepts a value nobody judged at or above this confidence
@@ -120,17 +125,23 @@ def write_run(
     with RunMerge() as merge:
         contract = load_contract(path, replaced, spill=merge)
         contract.review_threshold = review_threshold
-        merge.add_values(extraction_rows(passes(), links), review_threshold)
+        # the merge is made by the save, once the extractions sheet (which needs none of
+        # it) is being written apart: both passes over the values run at the same time
+        fresh = callable(values)  # each pass makes its own rows
+        contract.prepare = lambda: merge.add_values(
+            extraction_rows(passes(), links, fresh), review_threshold
+        )
         corrections = contract.sheet(CORRECTIONS.name)
         contract.streamed[GROUND_TRUTH.name] = merge.ground_truth()
         contract.streamed_offered = merge.offered()
         contract.streamed[DOCUMENTS.name] = replaced_rows(contract, DOCUMENTS, documents)
         contract.streamed[EXTRACTIONS.name] = replaced_rows(
-            contract, EXTRACTIONS, extraction_rows(passes(), links)
+            contract, EXTRACTIONS, extraction_rows(passes(), links, fresh)
         )
         contract.apart.add(FINAL.name)  # read on a connection of its own: may be forked
         if callable(values):  # the pass is unread yet: a forked process may start it
             contract.apart.add(EXTRACTIONS.name)
+            contract.early.add(EXTRACTIONS.name)
         final = typed_final(merge.final(corrections), merge.kinds)
         contract.streamed[FINAL.name] = replaced_rows(contract, FINAL, final)
         contract.streamed[RUNS.name] = replaced_rows(contract, RUNS, runs)

@@ -76,6 +76,7 @@ __all__ = [
 
 Row = dict[str, Any]
 WIDTH_SAMPLE = 300  # rows looked at to size a column
+HEADER_BLOCK = 1 << 14  # bytes of a sheet read to check its header (not a whole block of rows)
 THRESHOLD_LABEL = "review_threshold"  # in the offered sheet's header: what the colours show
 LINK_COLUMN, CONFIDENCE_COLUMN = "link", "confidence"
 SHADED = frozenset(("extractions", "ground_truth"))  # sheets whose confidence is coloured
@@ -99,6 +100,11 @@ class Contract:
     # streamed sheets another process may write while this one writes the rest (see
     # xlsx_write): their rows must be safe to start reading in a forked process
     apart: set[str] = field(default_factory=set)
+    # run by the save before any row is read, but those of the ``early`` sheets written
+    # apart: they start at once and are written while it runs (a run's merge, see
+    # contract.update)
+    prepare: Callable[[], None] | None = None
+    early: set[str] = field(default_factory=set)
     # what people gave their sheets' cells: the stylesheet their cells point into, the
     # looks of people's tables (their rows carry theirs under LOOK), the columns and
     # comments of their own sheets (whose cells carry their looks)
@@ -301,7 +307,11 @@ def _opened_if_ours(path: Path) -> XlsxReader:
         raise _refused(path, error, "corrupt or not an .xlsx") from error
     try:
         names = book.sheetnames
-        header = next(book.rows(GROUND_TRUTH.name), []) if GROUND_TRUTH.name in names else []
+        header = (
+            next(book.rows(GROUND_TRUTH.name, block=HEADER_BLOCK), [])
+            if GROUND_TRUTH.name in names
+            else []
+        )
         _refuse_if_foreign(path, names, header)
     except WorkbookRefused:
         book.close()
@@ -438,7 +448,7 @@ def _cells(
     sample = list(islice(stream, WIDTH_SAMPLE))
     widths[:] = [100.0 if readme and c == "explanation" else _width(c, sample) for c in columns]
     for row in chain(sample, stream):
-        cells = [row.get(column) for column in columns]
+        cells = list(map(row.get, columns))
         look = row.get(LOOK)
         yield cells if look is None else with_looks(cells, look, columns)
 
@@ -450,6 +460,7 @@ def sheet_out(
     apart: bool = False,
     look: SheetLook | None = None,
     threshold: float = DEFAULT_REVIEW_THRESHOLD,
+    early: bool = False,
 ) -> SheetOut:
     """The sheet as the writer takes it: its dropdown, its colours, a person's looks."""
     readme = spec is README
@@ -472,6 +483,7 @@ def sheet_out(
         dropdowns=dropdowns,
         wrapped=readme,
         apart=apart,
+        early=early,
         columns=placed_columns(look.columns, columns),
         header_looks={i: look.header[c] for i, c in enumerate(columns) if c in look.header},
         shading=shading,
@@ -512,7 +524,8 @@ def save_contract(path: Path, contract: Contract) -> list[SheetOut]:
         )
         columns = list(README.columns) if spec is README else contract.header(spec)
         apart, look = spec.name in contract.apart, contract.looks.get(spec.name)
-        sheets.append(sheet_out(spec, columns, rows, apart, look, threshold))
+        early = spec.name in contract.early
+        sheets.append(sheet_out(spec, columns, rows, apart, look, threshold, early))
     for name, cells in contract.other_sheets.items():
         state = contract.hidden_sheets.get(name, "visible")
         sheets.append(
@@ -527,8 +540,10 @@ def save_contract(path: Path, contract: Contract) -> list[SheetOut]:
     offered = contract.streamed_offered
     keys = sorted(contract.offered, key=offered_order) if offered is None else offered
     sheets.append(_offered_sheet(keys, threshold))
-    styles = contract.styles
+    styles, prepare = contract.styles, contract.prepare
     save_atomically(
-        path, lambda temp: write_xlsx(temp, sheets, styles=styles), contract.loaded_stamp
+        path,
+        lambda temp: write_xlsx(temp, sheets, styles=styles, prepare=prepare),
+        contract.loaded_stamp,
     )
     return sheets

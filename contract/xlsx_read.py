@@ -231,20 +231,23 @@ class XlsxReader:
     def _part(self, name: str) -> str:
         return next(sheet.part for sheet in self.sheets if sheet.name == name)
 
-    def rows(self, name: str, unstyled: frozenset[int] | None = None) -> Iterator[list[Any]]:
+    def rows(
+        self, name: str, unstyled: frozenset[int] | None = None, block: int = BLOCK
+    ) -> Iterator[list[Any]]:
         """The sheet's rows from row 1, gaps kept as empty rows, each as a list of values.
         With ``unstyled`` (cell formats that are nobody's doing), a row with a cell in any
         other format is a :class:`StyledRow`.
 
-        The XML is read a block at a time and cut after a row's end, so memory stays flat."""
+        The XML is read ``block`` bytes at a time and cut after a row's end, so memory stays
+        flat; a small block suits a caller who wants only the first rows (a header)."""
         part = self._part(name)
         progress = _Progress()
         if unstyled is not None:
             progress.unstyled = frozenset(str(index) for index in unstyled)
         with self.zip.open(part) as stream:
-            head = stream.read(BLOCK)
+            head = stream.read(block)
             while (found := head.find(b"<sheetData")) < 0 or head.find(b">", found) < 0:
-                more = stream.read(BLOCK)
+                more = stream.read(block)
                 head += more
                 if not more or len(head) > HEAD_LIMIT:
                     break
@@ -252,7 +255,7 @@ class XlsxReader:
             if start is None:
                 yield from self._parsed_rows(_Joined(head, stream), progress)
             else:
-                yield from self._fast_rows(head[:start], head[start:], stream, progress)
+                yield from self._fast_rows(head[:start], head[start:], stream, progress, block)
 
     def notes(self, name: str) -> dict[tuple[int, int], Note]:
         """The sheet's comments by cell: (row, column), both 0-based."""
@@ -308,7 +311,12 @@ class XlsxReader:
         return found
 
     def _fast_rows(
-        self, head: bytes, pending: bytes, stream: IO[bytes], progress: _Progress
+        self,
+        head: bytes,
+        pending: bytes,
+        stream: IO[bytes],
+        progress: _Progress,
+        block: int = BLOCK,
     ) -> Iterator[list[Any]]:
         """Whole rows a block at a time; the XML parser takes over from a block with
         anything unusual, or when the XML ends too soon (and says what is wrong)."""
@@ -316,7 +324,7 @@ class XlsxReader:
             end = pending.find(b"</sheetData")
             if end < 0:
                 cut = pending.rfind(ROW_END)
-                more = stream.read(BLOCK) if cut < 0 or len(pending) < BLOCK else b""
+                more = stream.read(block) if cut < 0 or len(pending) < block else b""
                 if more:
                     pending += more
                     continue

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import traceback
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -100,6 +101,9 @@ class SheetOut:
     state: Literal["visible", "hidden", "veryHidden"] = "visible"
     copied: bool = False  # the same sheet, at the same place, copied from write_xlsx's copy_from
     apart: bool = False  # written by a forked process while this one writes the others
+    # with apart: its rows need nothing write_xlsx's ``prepare`` makes, so it is forked
+    # before that runs (and is written while it runs)
+    early: bool = False
     columns: Columns = field(default_factory=list)  # a person's columns: win over ``widths``
     header_looks: dict[int, Formatted] = field(default_factory=dict)  # by 0-based column
     shading: list[Shading] = field(default_factory=list)
@@ -604,6 +608,16 @@ def _start_apart(
     return _Apart(pid, part, number, table)
 
 
+def _abandon_apart(apart: _Apart) -> None:
+    """Stop a child whose sheet will not be used (the save failed) and remove its file."""
+    try:
+        os.kill(apart.pid, signal.SIGKILL)
+        os.waitpid(apart.pid, 0)
+    except (ProcessLookupError, ChildProcessError):
+        pass
+    apart.part.unlink(missing_ok=True)
+
+
 def _finish_apart(book: zipfile.ZipFile, apart: _Apart, sheet: SheetOut, ids: StyleIds) -> None:
     """Copy what the child wrote; if it failed, write the sheet here (its rows are unread)."""
     _, status = os.waitpid(apart.pid, 0)
@@ -628,14 +642,21 @@ def _fills(sheets: list[SheetOut]) -> tuple[Fill, ...]:
 
 
 def write_xlsx(
-    path: Path, sheets: list[SheetOut], copy_from: Path | None = None, styles: bytes | None = None
+    path: Path,
+    sheets: list[SheetOut],
+    copy_from: Path | None = None,
+    styles: bytes | None = None,
+    prepare: Callable[[], None] | None = None,
 ) -> None:
     """Write the sheets, in order, as one .xlsx file at ``path`` (the caller makes it atomic).
 
     ``styles`` is the stylesheet of the workbook the sheets were read from: every cell
     format a person's cells point at keeps its index (see contract.xlsx_styles).
     A ``copied`` sheet is taken as it is from ``copy_from``, a file this function wrote with
-    the same sheets in the same places, whose stylesheet ``styles`` is (see contract.reuse)."""
+    the same sheets in the same places, whose stylesheet ``styles`` is (see contract.reuse).
+    ``prepare`` runs before any sheet's rows are read, except those of ``early`` sheets
+    written apart: they are forked first and written while it runs (a run's merge of its
+    values, on one core, while another writes the extractions sheet)."""
     sheet_styles = stylesheet(styles, _fills(sheets))
     ids = sheet_styles.ids
     entries: list[str] = []
@@ -655,28 +676,39 @@ def write_xlsx(
             f'{HEAD}<Relationships xmlns="{PKG_REL}"><Relationship Id="rId1"'
             f' Type="{OFFICE_REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
         )
-        aparts = [  # started first, so that they run while this process writes the rest
-            (_start_apart(path, number, sheet, table, ids), sheet)
-            for number, sheet, table in placed
-            if _written_apart(sheet)
-        ]
-        for number, sheet, table in placed:
-            if not _written_apart(sheet):
-                _put_sheet(book, source, number, sheet, table, ids)
-            state = "" if sheet.state == "visible" else f' state="{sheet.state}"'
-            entries.append(
-                f'<sheet name="{_attr(sheet.name)}" sheetId="{number}"{state} r:id="rId{number}"/>'
-            )
+        # started first, so that they run while this process writes the rest: those that
+        # need nothing of ``prepare`` before it, the others once it is done
+        aparts: list[tuple[_Apart, SheetOut]] = []
+        try:
+            for early in (True, False):
+                if not early and prepare is not None:
+                    prepare()
+                aparts += [
+                    (_start_apart(path, number, sheet, table, ids), sheet)
+                    for number, sheet, table in placed
+                    if _written_apart(sheet) and sheet.early == early
+                ]
+            for number, sheet, table in placed:
+                if not _written_apart(sheet):
+                    _put_sheet(book, source, number, sheet, table, ids)
+                state = "" if sheet.state == "visible" else f' state="{sheet.state}"'
+                entries.append(
+                    f'<sheet name="{_attr(sheet.name)}" sheetId="{number}"{state}'
+                    f' r:id="rId{number}"/>'
+                )
+                relations.append(
+                    f'<Relationship Id="rId{number}" Type="{OFFICE_REL}/worksheet"'
+                    f' Target="worksheets/sheet{number}.xml"/>'
+                )
             relations.append(
-                f'<Relationship Id="rId{number}" Type="{OFFICE_REL}/worksheet"'
-                f' Target="worksheets/sheet{number}.xml"/>'
+                f'<Relationship Id="rId{len(sheets) + 1}" Type="{OFFICE_REL}/styles"'
+                ' Target="styles.xml"/>'
             )
-        relations.append(
-            f'<Relationship Id="rId{len(sheets) + 1}" Type="{OFFICE_REL}/styles"'
-            ' Target="styles.xml"/>'
-        )
-        for apart, sheet in aparts:
-            _finish_apart(book, apart, sheet, ids)
+            while aparts:
+                _finish_apart(book, *aparts.pop(0), ids)
+        finally:
+            for apart, _ in aparts:  # left by a failure: their sheets are not wanted
+                _abandon_apart(apart)
         book.writestr("xl/styles.xml", sheet_styles.xml)
         book.writestr(
             "xl/workbook.xml",

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
+from typing import NamedTuple
 
 from pydantic import BaseModel
 
@@ -32,8 +33,9 @@ TOLERANCE = Decimal("0.01")
 _HYPHENATED = re.compile(r"(?<=\w)[-\u00ad][ \t]*\r?\n\s*(?=\w)|\u00ad")
 
 
-@dataclass(frozen=True)
-class VerifiedValue:
+class VerifiedValue(NamedTuple):
+    """One value as the checks found it. (A tuple: a batch run makes hundreds of thousands.)"""
+
     value: FieldValue
     grounded: bool | None  # None when there is no value to check
     quote_found: QuoteFound | None = None  # None when there is no value to check

@@ -245,6 +245,7 @@ class _Job:
     task: Any
     future: Future[Any]
     deadline: float = 0.0
+    started: bool = False  # its future is running (a job put back after its worker went)
 
 
 class _Worker:
@@ -253,7 +254,7 @@ class _Worker:
         self.process = context.Process(target=_serve, args=(child, work, nice), daemon=True)
         self.process.start()
         child.close()
-        self.job: _Job | None = None
+        self.jobs: deque[_Job] = deque()  # sent to it, in order: it works on the first
         self.done = 0
 
     def stop(self, kill: bool) -> None:
@@ -277,25 +278,57 @@ class WorkerPool(Generic[T, R]):
     Unlike ProcessPoolExecutor, a task that overruns its deadline costs only its own worker:
     that process is killed, the task's future gets ParseTimeout, and a fresh worker takes its
     place. Workers are forked where the platform allows it, so ``work`` need not be picklable.
-    ``nice`` lowers the workers' CPU priority (os.nice), so other work goes first.
+    ``nice`` lowers the workers' CPU priority (os.nice), so other work goes first. With
+    ``start`` false the workers are forked by ``start``, or else by the first ``submit``.
+
+    With ``ahead``, a busy worker is also sent its next task while enough others wait, so it
+    starts it the moment it is done instead of waiting for this process to hear of it (a few
+    milliseconds a task, more on a busy machine). A task's deadline runs from when its
+    worker is done with the one before; a task still waiting behind one that timed out or
+    crashed is put back in the queue.
     """
 
     def __init__(
-        self, work: Callable[[T], R], workers: int, timeout_s: float, nice: int = 0
+        self,
+        work: Callable[[T], R],
+        workers: int,
+        timeout_s: float,
+        nice: int = 0,
+        start: bool = True,
+        ahead: bool = False,
     ) -> None:
         self._context = multiprocessing.get_context("fork" if FORKS else "spawn")
         self._work = work
         self._timeout = timeout_s
         self._nice = nice
+        self._size = max(1, workers)
+        self._ahead = ahead
         self._queue: deque[_Job] = deque()
         self._lock = threading.Lock()
         self._closing = False
         self._wake_read, self._wake_write = self._context.Pipe(duplex=False)
-        self._workers = [_Worker(self._context, work, nice) for _ in range(max(1, workers))]
-        self._thread = threading.Thread(target=self._dispatch, name="parse-pool", daemon=True)
-        self._thread.start()
+        self._workers: list[_Worker] = []
+        self._thread: threading.Thread | None = None
+        if start:
+            self.start()
+
+    @property
+    def started(self) -> bool:
+        return self._thread is not None
+
+    def start(self) -> None:
+        """Fork the workers and start dispatching to them; once."""
+        with self._lock:
+            if self._thread is not None or self._closing:
+                return
+            self._workers = [
+                _Worker(self._context, self._work, self._nice) for _ in range(self._size)
+            ]
+            self._thread = threading.Thread(target=self._dispatch, name="parse-pool", daemon=True)
+            self._thread.start()
 
     def submit(self, task: T) -> Future[R]:
+        self.start()
         future: Future[R] = Future()
         with self._lock:
             if self._closing:
@@ -311,7 +344,8 @@ class WorkerPool(Generic[T, R]):
                 return
             self._closing = True
         self._wake_write.send_bytes(b"")
-        self._thread.join()
+        if self._thread is not None:
+            self._thread.join()
         for worker in self._workers:
             worker.stop(kill=False)
         self._wake_read.close()
@@ -328,11 +362,11 @@ class WorkerPool(Generic[T, R]):
     def _dispatch(self) -> None:
         while True:
             self._assign()
-            busy = [w for w in self._workers if w.job is not None]
+            busy = [w for w in self._workers if w.jobs]
             with self._lock:
                 if self._closing and not busy and not self._queue:
                     return
-            deadline = min((w.job.deadline for w in busy if w.job), default=None)
+            deadline = min((w.jobs[0].deadline for w in busy), default=None)
             wait_s = None if deadline is None else max(0.0, deadline - time.monotonic())
             handles: list[Any] = [self._wake_read]
             for worker in busy:
@@ -345,49 +379,71 @@ class WorkerPool(Generic[T, R]):
                 self._collect(worker, ready)
 
     def _assign(self) -> None:
+        """A task for each idle worker; then, with ``ahead``, the next one for each busy
+        worker while at least as many tasks wait as there are workers (the last few go to
+        whichever worker is free first)."""
         for index, worker in enumerate(self._workers):
-            job = self._next_job(worker)
-            if job is None:
-                continue
-            if worker.done >= TASKS_PER_WORKER:
-                worker.stop(kill=False)
-                worker = self._workers[index] = _Worker(self._context, self._work, self._nice)
-            job.deadline = time.monotonic() + self._timeout
-            try:
-                worker.connection.send(job.task)
-            except Exception as error:  # a task that cannot be pickled
-                job.future.set_exception(error)
-                continue
-            worker.job = job
+            if not worker.jobs:
+                self._send_next(index)
+        if not self._ahead:
+            return
+        for index, worker in enumerate(self._workers):
+            if len(worker.jobs) == 1 and worker.done + 1 < TASKS_PER_WORKER:
+                with self._lock:
+                    enough = len(self._queue) >= len(self._workers)
+                if enough:
+                    self._send_next(index)
 
-    def _next_job(self, worker: _Worker) -> _Job | None:
-        """The next queued job nobody cancelled, for an idle worker: cancelled ones are
-        dropped here, else a queue of them would keep the pool from ever closing."""
+    def _send_next(self, index: int) -> None:
+        job = self._next_job()
+        if job is None:
+            return
+        worker = self._workers[index]
+        if not worker.jobs and worker.done >= TASKS_PER_WORKER:
+            worker.stop(kill=False)
+            worker = self._workers[index] = _Worker(self._context, self._work, self._nice)
+        # a task sent ahead gets its deadline once its worker is done with the one before
+        job.deadline = time.monotonic() + self._timeout if not worker.jobs else float("inf")
+        try:
+            worker.connection.send(job.task)
+        except Exception as error:  # a task that cannot be pickled
+            job.future.set_exception(error)
+            return
+        worker.jobs.append(job)
+
+    def _next_job(self) -> _Job | None:
+        """The next queued job nobody cancelled: cancelled ones are dropped here, else a
+        queue of them would keep the pool from ever closing."""
         while True:
             with self._lock:
-                if worker.job is not None or not self._queue:
+                if not self._queue:
                     return None
                 job = self._queue.popleft()
-            if job.future.set_running_or_notify_cancel():
+            if job.started or job.future.set_running_or_notify_cancel():
+                job.started = True
                 return job
 
     def _collect(self, worker: _Worker, ready: list[Any]) -> None:
-        job = worker.job
-        assert job is not None
         died = worker.process.sentinel in ready
         if worker.connection in ready:
             try:
-                kind, payload = worker.connection.recv()
+                while worker.jobs and worker.connection.poll():  # every answer there is
+                    kind, payload = worker.connection.recv()
+                    job = worker.jobs.popleft()
+                    worker.done += 1
+                    if worker.jobs:  # the worker is on the next one now
+                        worker.jobs[0].deadline = time.monotonic() + self._timeout
+                    if kind == "ok":
+                        job.future.set_result(payload)
+                    else:
+                        job.future.set_exception(ExtractError(payload))
             except (EOFError, OSError):
                 died = True  # gone while answering
-            else:
-                worker.job = None
-                worker.done += 1
-                if kind == "ok":
-                    job.future.set_result(payload)
-                else:
-                    job.future.set_exception(ExtractError(payload))
-                return
+        if not worker.jobs:
+            if died:  # after its last answer: a fresh one takes the next task
+                self._replace(worker)
+            return
+        job = worker.jobs[0]
         if died:
             self._replace(worker)
             code = worker.process.exitcode
@@ -402,7 +458,12 @@ class WorkerPool(Generic[T, R]):
             )
 
     def _replace(self, worker: _Worker, kill: bool = True) -> None:
+        """A fresh worker in its place; the tasks sent after the one it was on go back to
+        the front of the queue (the caller settles that one)."""
         worker.stop(kill=kill)
+        waiting = list(worker.jobs)[1:]
+        with self._lock:
+            self._queue.extendleft(reversed(waiting))
         self._workers[self._workers.index(worker)] = _Worker(self._context, self._work, self._nice)
 
 
@@ -425,21 +486,38 @@ class ParseStage(Generic[T]):
         workers: int | None = None,
         timeout_s: float = DEFAULT_TIMEOUT_S,
         ocr: str = Ocr.AUTO,
+        start: bool = True,
     ) -> None:
         self.store = store
         self.timeout_s = timeout_s
         self.ocr = ocr
+        self._then = then
         work = _ParseWork(then)
-        # a remote backend's requests wait on the first parses: numpy imported once here is
-        # inherited by the forked workers (a local backend's workers import it in parallel)
-        if FORKS and then is None:
-            import numpy  # noqa: F401
         self._workers = workers or cpu_count()
-        self._pool: WorkerPool[Task, Parsed[T]] = WorkerPool(work, self._workers, timeout_s)
+        self._pool: WorkerPool[Task, Parsed[T]] = WorkerPool(
+            work, self._workers, timeout_s, start=False, ahead=True
+        )
+        if start:
+            self.start()
         self._readers: WorkerPool[ReadTask, Page] | None = None
         self._readers_lock = threading.Lock()
         self._ahead: dict[Path, Future[Parsed[T]]] = {}  # started by prefetch, not yet asked for
         self._ahead_lock = threading.Lock()
+
+    @property
+    def started(self) -> bool:
+        return self._pool.started
+
+    def start(self) -> None:
+        """Fork the worker processes (else the first document to parse does): a run whose
+        documents all come from the caches starts none, and so forks nothing."""
+        if self._pool.started:
+            return
+        # a remote backend's requests wait on the first parses: numpy imported once here is
+        # inherited by the forked workers (a local backend's workers import it in parallel)
+        if FORKS and self._then is None:
+            import numpy  # noqa: F401
+        self._pool.start()
 
     def prefetch(self, document: Document) -> None:
         """Start parsing a document that will be asked for soon, so that a thread about to
@@ -449,6 +527,7 @@ class ParseStage(Generic[T]):
                 self._ahead[document.path] = self._submitted(document)
 
     def _submitted(self, document: Document) -> Future[Parsed[T]]:
+        self.start()
         task = (document, self._cached(document), self.store is not None, self.ocr)
         return self._pool.submit(task)
 

@@ -36,7 +36,7 @@ from extract.grounding import arithmetic_warnings, grounded_values, sum_checks
 from extract.ocr import Ocr
 from extract.parse import DEFAULT_TIMEOUT_S, FORKS, Parsed, ParseStage
 from extract.pdf import ParsedDocument, parsed_document
-from extract.store import SentRequest, Store, run_values_of
+from extract.store import SentRequest, Store, run_values_of, value_set
 from schemas import resolved_schema_spec, schema_named
 from schemas.base import FieldValue, field_values, schema_hash
 from schemas.confidence import CONFIDENCE_VERSION
@@ -90,6 +90,9 @@ class DocumentOutcome:
     values: list[dict[str, Any]] = field(default_factory=list)
     made_by: str = ""  # the run whose extraction these values are, when not this one
     values_digest: str = ""  # the values as kept in the store (then ``values`` may be empty)
+    # the values as the store keeps them (see extract.store.value_set), made in the parse
+    # worker: one string crosses to the run, not hundreds of dicts (``values`` is then empty)
+    values_json: str = ""
     found: int = 0  # values that are not empty
     backend: str | None = None  # who answered: a fallback provider's name, say
     model: str | None = None
@@ -231,12 +234,13 @@ class Pipeline:
 
     def outcome(self, document: Document) -> DocumentOutcome | AfterOcr:
         """Never raises: every failure becomes a status and an error on the document."""
-        cached = None if self.force else self.cached(document)
+        cached = None if self.force else self.cached(document, for_recheck=False)
         if cached is not None:
             if cached["result"].get("confidence_version") == CONFIDENCE_VERSION:
                 return _from_cache(document, cached)
             if not runs_locally(self.backend):  # a local backend just extracts again: free
-                rechecked = self.rechecked(document, cached)
+                cached = self.cached(document)  # with the scores the recheck needs
+                rechecked = None if cached is None else self.rechecked(document, cached)
                 if rechecked is not None:
                     return rechecked
         if self.parser is None:
@@ -264,7 +268,11 @@ class Pipeline:
         """The outcome, its values kept in the store and its extraction cached."""
         if extraction is None:
             return outcome
-        outcome.values_digest = self.store.keep_values(outcome.values)
+        if outcome.values_json:  # made in the parse worker
+            self.store.keep_value_set(outcome.values_digest, outcome.values_json)
+            outcome.values_json = ""
+        else:
+            outcome.values_digest = self.store.keep_values(outcome.values)
         self.store.cache_extraction(
             kept_key(document, self.schema, self.backend, extraction, self.ocr),
             document.doc_id,
@@ -282,10 +290,11 @@ class Pipeline:
         )
         return outcome
 
-    def cached(self, document: Document) -> dict[str, Any] | None:
-        """The kept answer of the first provider in the chain that answered this document."""
+    def cached(self, document: Document, for_recheck: bool = True) -> dict[str, Any] | None:
+        """The kept answer of the first provider in the chain that answered this document
+        (see Store.cached_extraction for ``for_recheck``)."""
         for key in cache_keys(document, self.schema, self.backend, self.ocr):
-            cached = self.store.cached_extraction(key)
+            cached = self.store.cached_extraction(key, for_recheck)
             if cached is not None:
                 return cached
         return None
@@ -339,20 +348,34 @@ class Pipeline:
 
     def prefetch(self, document: Document) -> None:
         """Start parsing a queued document that the cache does not answer."""
-        if self.parser is not None and (
-            self.force
-            or not any(
-                self.store.has_extraction(key)
-                for key in cache_keys(document, self.schema, self.backend, self.ocr)
-            )
-        ):
+        if self.parser is not None and self._to_parse(document):
             self.parser.prefetch(document)
 
+    def start_parser(self, document: Document) -> None:
+        """Fork the parse workers, from the run's own thread, at the first queued document
+        the cache does not answer: a run served from the caches forks nothing."""
+        if self.parser is not None and not self.parser.started and self._to_parse(document):
+            self.parser.start()
+
+    def _to_parse(self, document: Document) -> bool:
+        """Not answered by the cache as ``outcome`` takes it: an answer whose confidences
+        an older formula gave is checked against its pages again (or extracted again)."""
+        if self.force:
+            return True
+        for key in cache_keys(document, self.schema, self.backend, self.ocr):
+            found, version = self.store.cached_result_field(key, "confidence_version")
+            if found:  # the first provider in the chain that answered, as ``cached`` finds
+                return bool(version != CONFIDENCE_VERSION)
+        return True
+
     def extracted_in_worker(self, parsed: ParsedDocument) -> Extracted:
-        """``extracted``, in a parse worker: what goes back to the run without the model."""
+        """``extracted``, in a parse worker: what goes back to the run without the model, and
+        the values as the store keeps them (made here, on a core of their own)."""
         outcome, extraction = self.extracted(parsed)
         if extraction is None:
             return outcome, None
+        outcome.values_digest, outcome.values_json = value_set(outcome.values)
+        outcome.values = []
         return outcome, replace(extraction, result=LEFT_IN_WORKER)
 
     def extracted(self, parsed: ParsedDocument) -> Extracted:
@@ -628,8 +651,10 @@ def execute(
                 ocr=options.ocr,
             )
         then = pipeline.extracted_in_worker if FORKS and runs_locally(pipeline.backend) else None
-        pipeline.parser = ParseStage(store, then, timeout_s=options.parse_timeout, ocr=options.ocr)
-        queued = None if runs_locally(pipeline.backend) else pipeline.prefetch
+        pipeline.parser = ParseStage(
+            store, then, timeout_s=options.parse_timeout, ocr=options.ocr, start=False
+        )
+        queued = pipeline.start_parser if runs_locally(pipeline.backend) else pipeline.prefetch
         for outcome in outcomes_in_order(documents, pipeline.outcome, options.concurrency, queued):
             with lock:
                 store.record_document(

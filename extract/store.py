@@ -155,6 +155,8 @@ VALUE_COLUMNS = (
 )
 # value sets kept before a column existed read it as None
 _PADDING = (None,) * len(VALUE_COLUMNS)
+# a run's value as iter_run_values gives it: who made it, its document, its columns, its file
+RUN_VALUE_KEYS = ("run_id", "doc_id", *VALUE_COLUMNS, "file")
 
 
 def value_set(values: Sequence[dict[str, Any]]) -> tuple[str, str]:
@@ -175,7 +177,8 @@ def value_set(values: Sequence[dict[str, Any]]) -> tuple[str, str]:
         ]
         for value in values
     ]
-    text = json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
+    # rows of plain values, never circular: not checked (a tenth of the time)
+    text = json.dumps(rows, ensure_ascii=False, separators=(",", ":"), check_circular=False)
     return hashlib.sha256(text.encode()).hexdigest()[:32], text
 
 
@@ -282,6 +285,15 @@ def _value_dicts(text: str) -> Iterator[dict[str, Any]]:
         yield dict(zip(VALUE_COLUMNS, (*row, *_PADDING[len(row) :]), strict=True))
 
 
+def _reads_json(db: sqlite3.Connection) -> bool:
+    """SQLite's JSON functions are there (built in since 3.38, often compiled in before)."""
+    try:
+        db.execute("SELECT json_remove('{}', '$.a')").fetchone()
+    except sqlite3.OperationalError:
+        return False
+    return True
+
+
 def run_values_of(path: Path, run_id: str) -> Iterator[dict[str, Any]]:
     """Store.iter_run_values on a connection of its own, opened when the first value is
     asked for: safe in a forked process, where the parent's connection must not be used."""
@@ -303,6 +315,7 @@ class Store:
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA busy_timeout=10000")
         self._lock = threading.RLock()
+        self._json = _reads_json(self.db)
         self._migrate()
 
     @classmethod
@@ -596,6 +609,11 @@ class Store:
         with self.transaction() as db:
             return self._keep_values(db, values)
 
+    def keep_value_set(self, digest: str, text: str) -> None:
+        """keep_values for values already made into their set (by value_set, elsewhere)."""
+        with self.transaction() as db:
+            db.execute("INSERT OR IGNORE INTO value_sets VALUES (?, ?)", (digest, text))
+
     def value_set_rows(self, digest: str) -> list[dict[str, Any]] | None:
         """One kept value set, by its digest (see keep_values); None when it is not kept."""
         row = self.db.execute(
@@ -610,16 +628,20 @@ class Store:
 
     def iter_run_values(self, run_id: str) -> Iterator[dict[str, Any]]:
         """The run's values, by file then document, one document's value set at a time.
-        ``run_id`` in each is the run that extracted it (see record_document)."""
+        ``run_id`` in each is the run that extracted it (see record_document). Each is
+        made as one dict (a workbook reads a batch run's values twice)."""
         documents = self.db.execute(
             "SELECT d.doc_id, d.file, d.made_by, s.rows_json FROM run_documents d"
             " JOIN value_sets s ON s.digest = d.values_digest"
             " WHERE d.run_id = ? ORDER BY d.file, d.doc_id",
             (run_id,),
         )
+        width = len(VALUE_COLUMNS)
         for doc_id, file, made_by, text in documents:
-            for value in _value_dicts(text):
-                yield {"run_id": made_by, "doc_id": doc_id, **value, "file": file}
+            for row in json.loads(text):
+                if len(row) < width:  # kept before a column existed
+                    row = [*row, *_PADDING[len(row) :]]
+                yield dict(zip(RUN_VALUE_KEYS, (made_by, doc_id, *row, file), strict=True))
 
     def documents_last_read(self) -> dict[str, dict[str, Any]]:
         """Per document, the last run that read it: file name, sha256, values digest, and
@@ -694,12 +716,40 @@ class Store:
         row = self.db.execute("SELECT 1 FROM extraction_cache WHERE key = ?", (key,)).fetchone()
         return row is not None
 
-    def cached_extraction(self, key: str) -> dict[str, Any] | None:
-        row = self.db.execute("SELECT * FROM extraction_cache WHERE key = ?", (key,)).fetchone()
+    def cached_result_field(self, key: str, name: str) -> tuple[bool, Any]:
+        """Whether an answer is cached under ``key``, and the number or text its result
+        holds under ``name`` (None when none): SQLite reads it out, Python parses nothing."""
+        if self._json:
+            row = self.db.execute(
+                "SELECT json_extract(result_json, ?) FROM extraction_cache WHERE key = ?",
+                ("$." + json.dumps(name), key),
+            ).fetchone()
+            return (False, None) if row is None else (True, row[0])
+        row = self.db.execute(
+            "SELECT result_json FROM extraction_cache WHERE key = ?", (key,)
+        ).fetchone()
+        return (False, None) if row is None else (True, json.loads(row[0]).get(name))
+
+    def cached_extraction(self, key: str, for_recheck: bool = True) -> dict[str, Any] | None:
+        """A cached answer: its result, usage and where it came from. Without
+        ``for_recheck`` the result lacks what only a recheck of its confidences needs (the
+        backend's score of every value, see extract.run): SQLite leaves it out unread, so a
+        warm run does not parse thousands of numbers a document."""
+        if for_recheck or not self._json:
+            query = "SELECT * FROM extraction_cache WHERE key = ?"
+        else:
+            query = (
+                "SELECT *, json_remove(result_json, '$.scores') AS result_for_run"
+                " FROM extraction_cache WHERE key = ?"
+            )
+        row = self.db.execute(query, (key,)).fetchone()
         if row is None:
             return None
         entry = dict(row)
-        entry["result"] = json.loads(entry.pop("result_json"))
+        text = entry.pop("result_json")
+        entry["result"] = json.loads(entry.pop("result_for_run", text))
+        if not for_recheck:
+            entry["result"].pop("scores", None)
         entry["usage"] = json.loads(entry.pop("usage_json") or "{}")
         return entry
 

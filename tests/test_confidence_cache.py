@@ -9,6 +9,7 @@ import pytest
 from fake_anthropic import FakeAnthropic, write_invoices
 
 import extract.run
+import extract.store
 import schemas.confidence
 from extract.backends import BackendOptions
 from extract.run import RunOptions, RunSummary, execute
@@ -64,3 +65,36 @@ def test_a_local_backend_extracts_again_under_a_new_formula(
     monkeypatch.setattr(extract.run, "CONFIDENCE_VERSION", 999)
     again = run(folder, workbook, "rules")
     assert again.cached == 0 and again.ok == first.ok == DOCS
+
+
+@pytest.mark.parametrize("sqlite_json", [True, False])
+def test_a_warm_lookup_leaves_the_scores_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sqlite_json: bool
+) -> None:
+    """Only a recheck needs the scores: without them, the rest of the answer is as kept."""
+    if not sqlite_json:  # an SQLite built without its JSON functions: left out in Python
+        monkeypatch.setattr(extract.store, "_reads_json", lambda db: False)
+    store = Store(tmp_path / "contract.db")
+    result = {
+        "outcome": {"doc_id": "abc", "file": "Rechnung «März» \\ 1.pdf", "pages": 2},
+        "values_digest": "d" * 32,
+        "found": 3,
+        "confidence_version": 2,
+        "validation_retries": 1,
+        "scores": [["total", None, 0.97], ["line_items.amount", 2, 0.3333333333333333]],
+        "values": [{"value": "1e-7", "confidence": 0.1 + 0.2, "quote": "\u00a0€\n"}],
+    }
+    store.cache_extraction("key", "abc", "rules", "rules-v3", "model", result, {"input": 1})
+    full = store.cached_extraction("key")
+    light = store.cached_extraction("key", for_recheck=False)
+    assert full is not None and light is not None
+    assert full["result"] == result
+    assert light["result"] == {k: v for k, v in result.items() if k != "scores"}
+    assert {k: v for k, v in light.items() if k != "result"} == {
+        k: v for k, v in full.items() if k != "result"
+    }
+    assert store.cached_extraction("other", for_recheck=False) is None
+    assert store.cached_result_field("key", "confidence_version") == (True, 2)
+    assert store.cached_result_field("key", "no such field") == (True, None)
+    assert store.cached_result_field("other", "confidence_version") == (False, None)
+    store.close()

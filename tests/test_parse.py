@@ -86,6 +86,38 @@ def test_a_crashed_worker_fails_only_its_task() -> None:
         assert pool.submit(0.0).result(timeout=10) == 0.0
 
 
+def napping_or_dying(seconds: float) -> float:
+    if seconds < 0:
+        os._exit(3)
+    return napping(seconds)
+
+
+def test_tasks_sent_ahead_each_get_one_answer() -> None:
+    with WorkerPool(napping_or_dying, workers=2, timeout_s=10, ahead=True) as pool:
+        futures = [pool.submit(0.001 * (n % 3)) for n in range(60)]
+        assert [f.result(timeout=20) for f in futures] == [0.001 * (n % 3) for n in range(60)]
+
+
+def test_a_task_sent_ahead_of_a_hung_one_is_run_by_a_fresh_worker() -> None:
+    with WorkerPool(napping_or_dying, workers=1, timeout_s=0.5, ahead=True) as pool:
+        hung = pool.submit(30.0)
+        behind = [pool.submit(0.01) for _ in range(3)]  # the first is sent ahead to its worker
+        started = time.monotonic()
+        with pytest.raises(ParseTimeout):
+            hung.result(timeout=10)
+        assert [future.result(timeout=10) for future in behind] == [0.01] * 3
+        assert time.monotonic() - started < 5
+
+
+def test_a_crash_fails_only_its_task_when_others_were_sent_ahead() -> None:
+    with WorkerPool(napping_or_dying, workers=1, timeout_s=10, ahead=True) as pool:
+        crashing = pool.submit(-1.0)
+        behind = [pool.submit(0.01) for _ in range(3)]
+        with pytest.raises(ParserCrashed, match="exit code 3"):
+            crashing.result(timeout=10)
+        assert [future.result(timeout=10) for future in behind] == [0.01] * 3
+
+
 def test_an_unchanged_pdf_is_parsed_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     store = Store(tmp_path / "store.db")
     document = document_of(INVOICE)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import threading
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,9 @@ import pytest
 from click.testing import CliRunner, Result
 from openpyxl import load_workbook
 
+import extract.run
 from contract.sheets import SHEETS
+from extract import parse
 from extract.cli import cli
 from extract.documents import Document, file_sha256
 from extract.grounding import quote_on_page
@@ -218,3 +221,30 @@ def test_a_copy_is_extracted_once_and_the_workbook_folder_is_made(tmp_path: Path
     assert "1 documents, 1 ok" in result.output
     assert "duplicate" in result.output and "copy.pdf" in result.output
     assert list(sheets(workbook)["documents"]["file"]) == ["a.pdf"]
+
+
+def test_a_run_served_from_the_caches_forks_no_parse_worker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "pdfs"
+    folder.mkdir()
+    original = Path(__file__).resolve().parent.parent / "samples" / "pdfs"
+    for name in ("invoice-01-left-labels.pdf", "invoice-07-de-rechnung.pdf"):
+        shutil.copy(original / name, folder / name)
+    forked: list[str] = []  # the thread that forked each parse worker
+
+    class Counted(parse._Worker):
+        def __init__(self, *args: Any) -> None:
+            forked.append(threading.current_thread().name)
+            super().__init__(*args)
+
+    monkeypatch.setattr(parse, "_Worker", Counted)
+    workbook = tmp_path / "contract.xlsx"
+    assert "2 ok, 0 failed, 0 from cache" in run(folder, workbook).output
+    assert forked and set(forked) == {"MainThread"}  # the first run parses in workers
+    forked.clear()
+    assert "2 ok, 0 failed, 2 from cache" in run(folder, workbook).output
+    assert forked == []  # the second finds every answer in the cache: nothing to fork
+    monkeypatch.setattr(extract.run, "CONFIDENCE_VERSION", 999)  # a new formula
+    run(folder, workbook)
+    assert forked and set(forked) == {"MainThread"}  # extracted again, forked as at first
