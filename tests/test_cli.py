@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -11,7 +12,12 @@ from extract.cli import cli
 
 
 def command_names() -> list[str]:
-    return sorted(cli.commands)
+    """Every command the CLI lists (they load lazily, so ``cli.commands`` is empty)."""
+    return sorted(cli.list_commands(click.Context(cli)))
+
+
+def test_the_cli_lists_its_commands() -> None:
+    assert {"run", "score", "review", "inspect", "providers"} <= set(command_names())
 
 
 @pytest.mark.parametrize("name", command_names())
