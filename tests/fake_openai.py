@@ -57,6 +57,7 @@ class FakeOpenAI:
     def __init__(
         self, latency: float = 0.0, refuses: set[str] | None = None, fenced: bool = False
     ) -> None:
+        self.context: int | None = None  # a local model's context length, in tokens
         self.latency = latency
         self.refuses = refuses or set()  # "json_schema", "json_object", "images"
         self.fenced = fenced  # answers wrapped in a ```json fence, as chatty local models do
@@ -91,6 +92,16 @@ class FakeOpenAI:
             return f"response_format type {shape!r} is not supported by this server"
         if "images" in self.refuses and received.images:
             return "this model does not support image input"
+        if self.context is not None:  # vLLM's words; a token is about four characters
+            prompt = len(json.dumps(received.body.get("messages", []))) // 4
+            budget = int(received.body.get("max_tokens") or 0)
+            if prompt + budget > self.context:
+                return (
+                    f"This model's maximum context length is {self.context} tokens. However,"
+                    f" you requested {prompt + budget} tokens ({prompt} in the messages,"
+                    f" {budget} in the completion). Please reduce the length of the messages"
+                    " or completion."
+                )
         return None
 
     @property

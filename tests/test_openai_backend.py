@@ -21,6 +21,7 @@ from fake_openai import FakeOpenAI
 
 from contract.sheets import Status
 from extract.backends import BackendOptions
+from extract.backends.openai import MIN_BUDGET, budget_that_fits
 from extract.backends.openai_request import Mode
 from extract.prompt import MAX_TOKENS
 from extract.run import RunOptions, RunSummary, execute
@@ -231,6 +232,44 @@ def test_an_answer_cut_off_is_asked_again_with_a_larger_budget(
     assert outcome_of(summary, "INV-00003").status == Status.OK
     budgets = [r.body["max_tokens"] for r in fake_openai.completions() if r.marker == "INV-00003"]
     assert budgets[0] == MAX_TOKENS and budgets[1] > MAX_TOKENS
+
+
+def test_a_local_model_with_a_small_context_gets_the_answer_budget_it_leaves(
+    fake_openai: FakeOpenAI, folder: Path, tmp_path: Path
+) -> None:
+    """vLLM refuses max_tokens beyond its context ("maximum context length is 8192 tokens ...
+    (N in the messages, ...)"): the budget left is asked for instead, for the rest of the run."""
+    fake_openai.context = 8192
+    workbook = tmp_path / "contract.xlsx"
+    summary = run(folder, workbook)
+    assert summary.ok == DOCS, [o.error for o in summary.failed]
+    budgets = [r.body["max_tokens"] for r in fake_openai.completions()]
+    answered = {r.marker: r.body["max_tokens"] for r in fake_openai.completions()}  # the last
+    assert budgets[0] == MAX_TOKENS and all(b < 8192 for b in answered.values())
+    assert len(answered) == DOCS
+    assert budgets.count(MAX_TOKENS) <= 4, "refused once per thread at most, then settled"
+    assert any("context length" in note for note in summary.notes)
+
+
+@pytest.mark.parametrize(
+    ("message", "fits"),
+    [
+        ("maximum context length is 8192 tokens. (3000 in the messages, 16000 in the", 5176),
+        ("the request exceeds the available context size, try increasing it", 8000),  # llama.cpp
+        ("maximum context length is 4096 tokens. (4000 in the messages, ...)", MIN_BUDGET),
+    ],
+)
+def test_the_budget_that_fits_a_servers_context(message: str, fits: int) -> None:
+    assert budget_that_fits(message, 16_000) == fits
+
+
+def test_a_context_too_small_for_any_answer_fails_its_documents_with_the_servers_words(
+    fake_openai: FakeOpenAI, folder: Path, tmp_path: Path
+) -> None:
+    fake_openai.context = 600  # not even the prompt fits
+    summary = run(folder, tmp_path / "contract.xlsx")
+    assert summary.ok == 0 and len(summary.failed) == DOCS
+    assert all("maximum context length" in o.error for o in summary.failed)
 
 
 def test_the_key_is_sent_to_the_server_and_never_printed_or_logged(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import threading
 import time
 from typing import Any
@@ -66,6 +67,11 @@ MODE_NOTES = {
 # words of a 400 that refuses what we asked for, by what it refuses
 FORMAT_WORDS = ("response_format", "json_schema", "json_object", "structured output")
 IMAGE_WORDS = ("image", "vision", "multimodal", "multi-modal")
+# a local model's context is smaller than the answer budget asked for (vLLM, llama.cpp, ...)
+CONTEXT_WORDS = ("context length", "context size", "context window", "reduce the length")
+MIN_BUDGET = 1_024  # an invoice's answer needs more: below this the document fails instead
+_CONTEXT = re.compile(r"context (?:length|size|window) (?:is |of )?(\d+)")
+_PROMPT = re.compile(r"(\d+) (?:tokens )?in the messages")
 
 
 def usage_from(used: dict[str, Any], model: str, local: bool) -> Usage:
@@ -84,6 +90,15 @@ def _described(error: Exception) -> str:
     if isinstance(error, openai.APIStatusError):
         return f"HTTP {error.status_code}: {error.message}"[:300]
     return f"{type(error).__name__}: {error}"[:300]
+
+
+def budget_that_fits(message: str, budget: int) -> int:
+    """The answer budget a server's "context length exceeded" leaves: its context less the
+    prompt when it says both (vLLM does), else half the budget asked for; always less than
+    that budget, never below MIN_BUDGET."""
+    context, prompt = _CONTEXT.search(message), _PROMPT.search(message)
+    fits = int(context[1]) - int(prompt[1]) - 16 if context and prompt else budget // 2
+    return max(MIN_BUDGET, min(budget - 1, fits))
 
 
 def _refuses(error: openai.APIStatusError, words: tuple[str, ...]) -> bool:
@@ -172,6 +187,7 @@ class OpenAIBackend(ChatBackend):
         self._lock = threading.Lock()
         self.mode = Mode.JSON_SCHEMA  # settled by the first refusal, for the rest of the run
         self.images = True
+        self.ceiling: int | None = None  # the answer budget the server's context leaves
         self._client = built_off_thread(self._built_client, "openai-client")
 
     def _built_client(self) -> openai.OpenAI:
@@ -192,6 +208,11 @@ class OpenAIBackend(ChatBackend):
     def notes(self) -> list[str]:
         """What the run summary says of this backend: the output mode it settled on."""
         said = [f"openai {self.model}: {MODE_NOTES[self.mode]}"]
+        if self.ceiling is not None:
+            said.append(
+                f"openai {self.model}: answers limited to {self.ceiling} tokens (the server's"
+                " context length)"
+            )
         if not self.images:
             said.append(
                 f"openai {self.model}: the model takes no images; scanned pages without OCR"
@@ -223,6 +244,10 @@ class OpenAIBackend(ChatBackend):
 
     def reply(self, attempts: Attempts, params: dict[str, Any], schema: type[BaseModel]) -> Reply:
         while True:
+            with self._lock:
+                ceiling = self.ceiling
+            if ceiling is not None and int(params.get(self.budget_key) or 0) > ceiling:
+                params[self.budget_key] = ceiling  # a larger budget would be refused again
             try:
                 return self._sent(attempts, params)
             except openai.APIStatusError as error:
@@ -264,8 +289,9 @@ class OpenAIBackend(ChatBackend):
     def _without_refused(
         self, error: openai.APIStatusError, params: dict[str, Any], schema: type[BaseModel]
     ) -> dict[str, Any] | None:
-        """The request again without what the server refused (the output mode, or images),
-        settled for the rest of the run; None when the error is not such a refusal."""
+        """The request again without what the server refused (the output mode, images, or an
+        answer budget beyond its context), settled for the rest of the run; None when the
+        error is not such a refusal."""
         sent_mode = _mode_of(params)
         if _refuses(error, FORMAT_WORDS) and sent_mode != Mode.PLAIN:
             following = Mode.ORDER[Mode.ORDER.index(sent_mode) + 1]
@@ -284,6 +310,12 @@ class OpenAIBackend(ChatBackend):
             text = next(part["text"] for part in user["content"] if part["type"] == "text")
             messages = [params["messages"][0], {"role": "user", "content": text}]
             return {**params, "messages": messages + params["messages"][2:]}
+        budget = int(params.get(self.budget_key) or MAX_TOKENS)
+        if _refuses(error, CONTEXT_WORDS) and budget > MIN_BUDGET:
+            fits = budget_that_fits(f"{error.message} {error.body}".lower(), budget)
+            with self._lock:
+                self.ceiling = fits if self.ceiling is None else min(self.ceiling, fits)
+            return {**params, self.budget_key: fits}
         return None
 
 
