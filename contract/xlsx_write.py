@@ -573,7 +573,7 @@ def _put_sheet(
         )
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Apart:
     """A sheet being written by a forked process into a zip file of its own."""
 
@@ -581,6 +581,7 @@ class _Apart:
     part: Path
     number: int
     table: int | None
+    reaped: bool = False  # waited for: its pid is free again and may name another process
 
 
 def _start_apart(
@@ -610,17 +611,19 @@ def _start_apart(
 
 def _abandon_apart(apart: _Apart) -> None:
     """Stop a child whose sheet will not be used (the save failed) and remove its file."""
-    try:
-        os.kill(apart.pid, signal.SIGKILL)
-        os.waitpid(apart.pid, 0)
-    except (ProcessLookupError, ChildProcessError):
-        pass
+    if not apart.reaped:
+        try:
+            os.kill(apart.pid, signal.SIGKILL)
+            os.waitpid(apart.pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
     apart.part.unlink(missing_ok=True)
 
 
 def _finish_apart(book: zipfile.ZipFile, apart: _Apart, sheet: SheetOut, ids: StyleIds) -> None:
     """Copy what the child wrote; if it failed, write the sheet here (its rows are unread)."""
     _, status = os.waitpid(apart.pid, 0)
+    apart.reaped = True
     try:
         if os.waitstatus_to_exitcode(status) == 0:
             with zipfile.ZipFile(apart.part) as own:
@@ -704,8 +707,9 @@ def write_xlsx(
                 f'<Relationship Id="rId{len(sheets) + 1}" Type="{OFFICE_REL}/styles"'
                 ' Target="styles.xml"/>'
             )
-            while aparts:
-                _finish_apart(book, *aparts.pop(0), ids)
+            while aparts:  # taken off only once finished: an interrupted wait leaves it
+                _finish_apart(book, *aparts[0], ids)  # for the cleanup below
+                aparts.pop(0)
         finally:
             for apart, _ in aparts:  # left by a failure: their sheets are not wanted
                 _abandon_apart(apart)

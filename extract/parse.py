@@ -29,6 +29,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from itertools import chain, repeat
 from multiprocessing.connection import Connection, wait
+from multiprocessing.reduction import ForkingPickler
 from operator import itemgetter
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -60,6 +61,9 @@ MAX_READERS = 4  # OCR processes at most; on more cores each runs several thread
 FORKS = "fork" in multiprocessing.get_all_start_methods()  # else ``then`` must be picklable
 PARENT_CHECK_S = 1.0  # how often an idle worker checks that its run is still alive
 TASKS_PER_WORKER = 500  # a worker is replaced after this many documents, so leaks cannot pile up
+# a task sent ahead waits in its busy worker's pipe; one larger than the pipe's buffer (a
+# document with many cached pages) would block the sending thread, and with it every deadline
+AHEAD_MAX_BYTES = 64 * 1024
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -405,11 +409,26 @@ class WorkerPool(Generic[T, R]):
         # a task sent ahead gets its deadline once its worker is done with the one before
         job.deadline = time.monotonic() + self._timeout if not worker.jobs else float("inf")
         try:
-            worker.connection.send(job.task)
+            data = ForkingPickler.dumps(job.task)
         except Exception as error:  # a task that cannot be pickled
             job.future.set_exception(error)
             return
+        if worker.jobs and len(data) > AHEAD_MAX_BYTES:
+            self._requeue(job)  # it waits for a free worker instead of in a full pipe
+            return
+        try:
+            worker.connection.send_bytes(data)
+        except OSError:  # the worker died since it was last looked at: the task goes on
+            self._requeue(job)
+            if not worker.jobs:  # else its sentinel shows the crash to ``_collect``
+                worker.stop(kill=True)
+                self._workers[index] = _Worker(self._context, self._work, self._nice)
+            return
         worker.jobs.append(job)
+
+    def _requeue(self, job: _Job) -> None:
+        with self._lock:
+            self._queue.appendleft(job)
 
     def _next_job(self) -> _Job | None:
         """The next queued job nobody cancelled: cancelled ones are dropped here, else a

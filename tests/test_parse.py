@@ -98,6 +98,25 @@ def test_tasks_sent_ahead_each_get_one_answer() -> None:
         assert [f.result(timeout=20) for f in futures] == [0.001 * (n % 3) for n in range(60)]
 
 
+def napping_with(task: tuple[float, bytes]) -> int:
+    napping(task[0])
+    return len(task[1])
+
+
+def test_a_task_too_big_for_the_pipe_is_not_sent_ahead_of_a_hung_one() -> None:
+    """A document whose cached pages fill more than the pipe's buffer would block the pool's
+    thread if sent to a busy worker: no deadline would be kept and the run would hang."""
+    big = b"x" * 2_000_000
+    with WorkerPool(napping_with, workers=1, timeout_s=0.5, ahead=True) as pool:
+        hung = pool.submit((30.0, big))
+        behind = [pool.submit((0.01, big)) for _ in range(3)]
+        started = time.monotonic()
+        with pytest.raises(ParseTimeout):
+            hung.result(timeout=10)
+        assert [future.result(timeout=10) for future in behind] == [len(big)] * 3
+        assert time.monotonic() - started < 5
+
+
 def test_a_task_sent_ahead_of_a_hung_one_is_run_by_a_fresh_worker() -> None:
     with WorkerPool(napping_or_dying, workers=1, timeout_s=0.5, ahead=True) as pool:
         hung = pool.submit(30.0)
