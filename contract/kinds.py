@@ -30,22 +30,21 @@ def kinds_of(rows: Iterable[dict[str, Any]]) -> dict[str, Kind]:
 def typed_value(kind: Kind | None, value: Any) -> Any:
     """Decimal for amounts and numbers, ISO text for dates, text otherwise; None when blank.
     A value that cannot be read as its kind is kept as the text it is, never dropped."""
-    # the usual values first (a run types each of its values three times): the same
-    # results as the general way below, without its checks
+    # the usual values (a run types each of its values three times) the short way: the
+    # same results as general_typed_value, without its checks
     exact = type(value)
     if exact is str and kind != "date":
         text = value.strip()
         if not text:
             return None
-        if kind not in NUMERIC:
-            return text
-        try:
-            return Decimal(text)
-        except InvalidOperation:
-            parsed = amount(text)
-            return parsed if parsed is not None else text
+        return _decimal_text(text) if kind in NUMERIC else text
     if exact is Decimal and kind in NUMERIC:
         return value  # Decimal(str(value)): the same number, written the same
+    return general_typed_value(kind, value)
+
+
+def general_typed_value(kind: Kind | None, value: Any) -> Any:
+    """typed_value for any cell a person or a library may give (bools, floats, dates)."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if kind in NUMERIC:
@@ -71,7 +70,10 @@ def _decimal(value: Any) -> Any:
             return Decimal(str(value))
         except InvalidOperation:
             return value
-    text = str(value).strip()
+    return _decimal_text(str(value).strip())
+
+
+def _decimal_text(text: str) -> Decimal | str:
     try:
         return Decimal(text)
     except InvalidOperation:

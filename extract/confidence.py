@@ -91,7 +91,6 @@ def value_confidences(
     """
     sums = sums_by_field(checks)
     printed = PrintedValues(document)
-    read_pages = {page.number for page in document.pages if page.ocr}  # others: no OCR score
     known: dict[Evidence, float] = {}  # a document's values share a few kinds of evidence
     confidences: list[float | None] = []
     for item in checked:
@@ -110,9 +109,7 @@ def value_confidences(
             score is None and read and found in ON_PAGE and printed.elsewhere(value),
             retries,
             score,
-            quote_ocr_score(document.page(value.page or 0), value.quote or "")
-            if value.page in read_pages
-            else None,
+            quote_ocr_score(document.page(value.page or 0), value.quote or ""),
         )
         confidence = known.get(evidence)
         if confidence is None:

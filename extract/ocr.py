@@ -190,10 +190,10 @@ def quote_ocr_score(page: Page | None, quote: str) -> float | None:
 
     None for a text-layer page (nothing was guessed), and when the quote is not on the page.
     """
+    if page is None or not page.ocr or not page.words:  # first: most pages are text pages
+        return None
     from schemas.values import squeezed
 
-    if page is None or page.source != Ocr.READ or not page.words:
-        return None
     needle = squeezed(quote)
     if not needle:
         return None

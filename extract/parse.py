@@ -404,8 +404,7 @@ class WorkerPool(Generic[T, R]):
             return
         worker = self._workers[index]
         if not worker.jobs and worker.done >= TASKS_PER_WORKER:
-            worker.stop(kill=False)
-            worker = self._workers[index] = _Worker(self._context, self._work, self._nice)
+            worker = self._replace(worker, kill=False)
         # a task sent ahead gets its deadline once its worker is done with the one before
         job.deadline = time.monotonic() + self._timeout if not worker.jobs else float("inf")
         try:
@@ -421,8 +420,7 @@ class WorkerPool(Generic[T, R]):
         except OSError:  # the worker died since it was last looked at: the task goes on
             self._requeue(job)
             if not worker.jobs:  # else its sentinel shows the crash to ``_collect``
-                worker.stop(kill=True)
-                self._workers[index] = _Worker(self._context, self._work, self._nice)
+                self._replace(worker)
             return
         worker.jobs.append(job)
 
@@ -476,14 +474,16 @@ class WorkerPool(Generic[T, R]):
                 )
             )
 
-    def _replace(self, worker: _Worker, kill: bool = True) -> None:
+    def _replace(self, worker: _Worker, kill: bool = True) -> _Worker:
         """A fresh worker in its place; the tasks sent after the one it was on go back to
         the front of the queue (the caller settles that one)."""
         worker.stop(kill=kill)
         waiting = list(worker.jobs)[1:]
         with self._lock:
             self._queue.extendleft(reversed(waiting))
-        self._workers[self._workers.index(worker)] = _Worker(self._context, self._work, self._nice)
+        fresh = _Worker(self._context, self._work, self._nice)
+        self._workers[self._workers.index(worker)] = fresh
+        return fresh
 
 
 # the stage the run uses -------------------------------------------------------------------------

@@ -279,10 +279,18 @@ class StoredAnswer:
     error: str = ""
 
 
-def _value_dicts(text: str) -> Iterator[dict[str, Any]]:
-    """A value set's rows by column name; columns added since it was kept read as None."""
+def _value_rows(text: str) -> Iterator[list[Any]]:
+    """A value set's rows, one cell per VALUE_COLUMNS; columns added since it was kept read
+    as None."""
+    width = len(VALUE_COLUMNS)
     for row in json.loads(text):
-        yield dict(zip(VALUE_COLUMNS, (*row, *_PADDING[len(row) :]), strict=True))
+        yield row if len(row) >= width else [*row, *_PADDING[len(row) :]]
+
+
+def _value_dicts(text: str) -> Iterator[dict[str, Any]]:
+    """A value set's rows by column name."""
+    for row in _value_rows(text):
+        yield dict(zip(VALUE_COLUMNS, row, strict=True))
 
 
 def _reads_json(db: sqlite3.Connection) -> bool:
@@ -636,11 +644,8 @@ class Store:
             " WHERE d.run_id = ? ORDER BY d.file, d.doc_id",
             (run_id,),
         )
-        width = len(VALUE_COLUMNS)
         for doc_id, file, made_by, text in documents:
-            for row in json.loads(text):
-                if len(row) < width:  # kept before a column existed
-                    row = [*row, *_PADDING[len(row) :]]
+            for row in _value_rows(text):
                 yield dict(zip(RUN_VALUE_KEYS, (made_by, doc_id, *row, file), strict=True))
 
     def documents_last_read(self) -> dict[str, dict[str, Any]]:
@@ -711,10 +716,6 @@ class Store:
                 " (sha256, parser, pages_blob, status, error, created) VALUES (?, ?, ?, ?, ?, ?)",
                 (sha256, parser, blob, status, error, now()),
             )
-
-    def has_extraction(self, key: str) -> bool:
-        row = self.db.execute("SELECT 1 FROM extraction_cache WHERE key = ?", (key,)).fetchone()
-        return row is not None
 
     def cached_result_field(self, key: str, name: str) -> tuple[bool, Any]:
         """Whether an answer is cached under ``key``, and the number or text its result
